@@ -1,0 +1,197 @@
+"""The embedded broker: a real single-node Apache Kafka (KRaft) from the jars in lib/kafka.
+
+It listens on localhost:9092 (PLAINTEXT) and localhost:9094 (SASL_PLAINTEXT, user `lesson3`, for
+testing the Confluent Cloud code path for real); its controller uses localhost:9093. Data and the
+log live under .data/kafka. `start` returns only once the broker answers a metadata request.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from lesson3.errors import KafkaUnavailable, UserError
+from lesson3.paths import DATA, KAFKA_JARS
+
+HOST = "localhost"
+PORT = 9092
+CONTROLLER_PORT = 9093
+SASL_PORT = 9094
+BOOTSTRAP = f"{HOST}:{PORT}"
+SASL_BOOTSTRAP = f"{HOST}:{SASL_PORT}"
+# Test credentials of the SASL listener. They guard nothing but a local test broker.
+SASL_USER = "lesson3"
+SASL_PASSWORD = "lesson3-secret"
+
+HOME = DATA / "kafka"
+LOG_DIR = HOME / "data"
+PID_FILE = HOME / "broker.pid"
+LOG_FILE = HOME / "broker.log"
+READY_TIMEOUT_S = 60
+
+SERVER_PROPERTIES = f"""\
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@{HOST}:{CONTROLLER_PORT}
+listeners=PLAINTEXT://{HOST}:{PORT},CONTROLLER://{HOST}:{CONTROLLER_PORT},SASL_PLAINTEXT://{HOST}:{SASL_PORT}
+advertised.listeners=PLAINTEXT://{HOST}:{PORT},SASL_PLAINTEXT://{HOST}:{SASL_PORT}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_{SASL_USER}="{SASL_PASSWORD}";
+log.dirs={LOG_DIR}
+num.partitions=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=-1
+"""
+
+LOG4J2 = f"""\
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {LOG_FILE}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+"""
+
+
+def _java(main_class: str, *args: str) -> list[str]:
+    if not KAFKA_JARS.is_dir():
+        raise UserError(f"the Kafka broker jars are missing in {KAFKA_JARS}: run `make setup` first")
+    return ["java", "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={HOME / 'log4j2.properties'}",
+            "-cp", f"{KAFKA_JARS}/*", main_class, *args]
+
+
+def _pid() -> int | None:
+    """The broker's pid if the process we started is still alive."""
+    try:
+        pid = int(PID_FILE.read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return False
+        except OSError:
+            return True
+
+
+def answers(bootstrap: str = BOOTSTRAP, timeout_s: float = 2.0) -> bool:
+    """True if a broker at `bootstrap` answers a metadata request."""
+    from confluent_kafka.admin import AdminClient
+
+    try:
+        AdminClient({"bootstrap.servers": bootstrap, "log_level": 0}).list_topics(timeout=timeout_s)
+        return True
+    except Exception:
+        return False
+
+
+def status() -> str:
+    pid = _pid()
+    if pid and answers():
+        return f"running (pid {pid}) on {BOOTSTRAP}; data in {LOG_DIR}; log {LOG_FILE}"
+    if pid:
+        return f"starting or unresponsive (pid {pid}); log {LOG_FILE}"
+    return "stopped"
+
+
+def _format_storage() -> None:
+    """Format the KRaft log directory once, with a fresh cluster id."""
+    if (LOG_DIR / "meta.properties").exists():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    result = subprocess.run(_java("kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                  "-c", str(HOME / "server.properties")),
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UserError(f"formatting the Kafka storage failed: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def start(progress=print) -> str:
+    """Start the broker in the background and wait until it answers. Idempotent."""
+    if _pid():
+        if not answers(timeout_s=READY_TIMEOUT_S):
+            raise KafkaUnavailable(f"the embedded broker (pid {_pid()}) does not answer; see {LOG_FILE}, "
+                                   "or `python runner.py kafka stop` and start again")
+        return f"already running on {BOOTSTRAP}"
+    for port in (PORT, CONTROLLER_PORT, SASL_PORT):
+        if _port_in_use(port):
+            raise KafkaUnavailable(f"port {port} is already taken by another program; stop it "
+                                   f"(`ss -ltnp 'sport = :{port}'` shows which) or set CNFL_KAFKA_BROKER "
+                                   "to use that Kafka instead")
+    HOME.mkdir(parents=True, exist_ok=True)
+    (HOME / "server.properties").write_text(SERVER_PROPERTIES)
+    (HOME / "log4j2.properties").write_text(LOG4J2)
+    _format_storage()
+    progress(f"Starting Apache Kafka on {BOOTSTRAP} (log: {LOG_FILE}) ...")
+    started = time.monotonic()
+    with open(HOME / "broker.out", "ab") as out:
+        process = subprocess.Popen(_java("kafka.Kafka", str(HOME / "server.properties")),
+                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    PID_FILE.write_text(str(process.pid))
+    while time.monotonic() - started < READY_TIMEOUT_S:
+        if process.poll() is not None:
+            PID_FILE.unlink(missing_ok=True)
+            raise KafkaUnavailable(f"the Kafka broker exited with code {process.returncode}; "
+                                   f"see {HOME / 'broker.out'} and {LOG_FILE}")
+        if answers(timeout_s=1.0):
+            return f"ready on {BOOTSTRAP} after {time.monotonic() - started:.1f}s"
+        time.sleep(0.2)
+    raise KafkaUnavailable(f"the Kafka broker did not answer within {READY_TIMEOUT_S}s; see {LOG_FILE}")
+
+
+def stop() -> str:
+    pid = _pid()
+    if not pid:
+        PID_FILE.unlink(missing_ok=True)
+        return "not running"
+    os.kill(pid, signal.SIGTERM)  # Kafka shuts down cleanly on SIGTERM
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _pid():
+        time.sleep(0.2)
+    if _pid():
+        os.kill(pid, signal.SIGKILL)
+    PID_FILE.unlink(missing_ok=True)
+    return "stopped"
+
+
+def ensure_topic(bootstrap_config: dict, topic: str, partitions: int = 1) -> None:
+    """Create `topic` if it does not exist (the broker also creates topics on first use)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient(bootstrap_config)
+    if topic in admin.list_topics(timeout=10).topics:
+        return
+    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions)])
+    for future in futures.values():
+        try:
+            future.result()
+        except Exception as error:  # a concurrent create is fine
+            if "TOPIC_ALREADY_EXISTS" not in str(error):
+                raise

@@ -1,0 +1,110 @@
+"""Run a rendered script on PyFlink: every statement in order, the last one submits the job.
+
+The last statement is either a SELECT, whose rows stream back here (print sink), or an
+EXECUTE STATEMENT SET, whose results go to Kafka or a blackhole; both run on Flink's local
+mini-cluster inside this process's JVM.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from typing import Callable, Iterator
+
+from lesson3.errors import KafkaUnavailable, UserError
+from lesson3.paths import DATA
+
+LOG = DATA / "logs" / "runner.log"
+SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
+# Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
+KNOWN_CAUSES = [
+    (r"Could not find any factory for identifier 'kafka'", UserError,
+     "the Kafka connector jar is missing: run `make setup`"),
+    (r"SaslAuthenticationException|Authentication failed", KafkaUnavailable,
+     "Kafka authentication failed: check CNFL_KC_API_KEY and CNFL_KC_API_SECRET in .env"),
+    (r"TimeoutException: Timed out waiting for a node assignment|Failed to list subscribed topic partitions",
+     KafkaUnavailable, "Kafka did not answer: is the broker up? (`python runner.py kafka status`)"),
+]
+
+
+def _root_cause(text: str) -> str:
+    causes = re.findall(r"(?:Caused by: |^)([\w.$]+(?:Exception|Error)[^\n]*)", text, re.MULTILINE)
+    return causes[-1] if causes else text.strip().splitlines()[-1]
+
+
+def explain(error: Exception) -> UserError:
+    """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log."""
+    text = str(error)
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with open(LOG, "a", encoding="utf-8") as log:
+        log.write(traceback.format_exc() + "\n")
+    for pattern, kind, advice in KNOWN_CAUSES:
+        if re.search(pattern, text):
+            return kind(advice)
+    return UserError(f"the Flink job failed: {_root_cause(text)[:400]} (full trace: {LOG})")
+
+
+class Job:
+    """A submitted job: iterate `rows()` for a SELECT, or `wait()` for a statement set."""
+
+    def __init__(self, statements: list[str]):
+        from pyflink.table import EnvironmentSettings, TableEnvironment
+
+        self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+        try:
+            for statement in statements[:-1]:
+                self._execute(statement)
+            self._result = self._t_env.execute_sql(statements[-1])
+        except Exception as error:
+            raise explain(error) from None
+        self.is_query = statements[-1].lstrip().upper().startswith("SELECT")
+        client = self._result.get_job_client()
+        self.job_id = str(client.get_job_id()) if client else None
+
+    def _execute(self, statement: str) -> None:
+        """TableEnvironment has no SET statement (only the SQL client does): apply it to the config."""
+        setting = SET_STATEMENT.match(statement.strip())
+        if setting:
+            key, value = setting.groups()
+            self._t_env.get_config().set(key, value)
+            if key == "python.files":  # functions are also resolved in this process, as add_python_file does
+                sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
+        else:
+            self._t_env.execute_sql(statement)
+
+    def rows(self, columns: list[str]) -> Iterator[dict]:
+        """The query's rows as dicts; only inserts and update-afters (the state after each change)."""
+        from pyflink.common import RowKind
+
+        try:
+            with self._result.collect() as results:
+                for row in results:
+                    if row.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER):
+                        yield dict(zip(columns, row))
+        except Exception as error:
+            raise explain(error) from None
+
+    def wait(self) -> None:
+        try:
+            self._result.wait()
+        except Exception as error:
+            raise explain(error) from None
+
+    def cancel(self) -> None:
+        client = self._result.get_job_client()
+        if client:
+            try:
+                client.cancel().result()
+            except Exception:
+                pass  # already finished or the mini-cluster is gone: nothing left to stop
+
+
+def run(statements: list[str], columns: list[str], on_row: Callable[[dict], None]) -> Job:
+    """Submit and drive the job to its end (bounded) or until interrupted."""
+    job = Job(statements)
+    if job.is_query:
+        for row in job.rows(columns):
+            on_row(row)
+    else:
+        job.wait()
+    return job

@@ -1,0 +1,165 @@
+"""Config: the YAML file, then `--set` overrides, validated once into plain values.
+
+The default file config/lesson3.yaml defines which keys exist: a key it does not have is a typo,
+so `--set` and edited copies may change values but not invent keys.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from lesson3.errors import UsageError
+from lesson3.paths import DEFAULT_CONFIG, ROOT
+
+DURATION = re.compile(r"^(\d+)\s*(ms|s|min|h|d)$")
+STARTUP_MODES = ("earliest", "latest", "group-offsets")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} not found: pass an existing file with --config")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"config file {path} is not valid YAML at{where}: "
+                         f"{getattr(error, 'problem', None) or error}")
+    if not isinstance(data, dict):
+        raise UsageError(f"config file {path} must be a YAML mapping of keys to values")
+    return data
+
+
+def _check_keys(data: dict, known: dict, source: str, prefix: str = "") -> None:
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key not in known:
+            raise UsageError(f"unknown config key '{path}' in {source}; known keys: "
+                             f"{', '.join(prefix + k for k in known)}")
+        if isinstance(known[key], dict):
+            if not isinstance(value, dict):
+                raise UsageError(f"config key '{path}' in {source} must be a mapping")
+            _check_keys(value, known[key], source, path + ".")
+
+
+def _apply_override(data: dict, known: dict, assignment: str) -> None:
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--set expects KEY=VALUE, got '{assignment}'")
+    *parents, leaf = key.split(".")
+    node, schema = data, known
+    for part in parents:
+        if not isinstance(schema.get(part), dict):
+            raise UsageError(f"unknown config key '{key}' in --set")
+        node, schema = node.setdefault(part, {}), schema[part]
+    if leaf not in schema or isinstance(schema[leaf], dict):
+        raise UsageError(f"unknown config key '{key}' in --set")
+    try:
+        node[leaf] = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        node[leaf] = raw
+
+
+def _money(value, key: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise UsageError(f"config key '{key}' must be a number, got '{value}'")
+    if isinstance(value, bool) or not amount.is_finite() or amount <= 0:
+        raise UsageError(f"config key '{key}' must be a number above 0, got '{value}'")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _count(value, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"config key '{key}' must be a whole number of at least 1, got '{value}'")
+    return value
+
+
+def _duration(value, key: str) -> str:
+    text = str(value).strip()
+    if not DURATION.match(text):
+        raise UsageError(f"config key '{key}' must be a duration like 500ms, 60s, 5min, 2h or 7d, got '{value}'")
+    return text
+
+
+def _choice(value, key: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise UsageError(f"config key '{key}' must be one of {', '.join(choices)}, got '{value}'")
+    return value
+
+
+def _name(value, key: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+        raise UsageError(f"config key '{key}' must be a non-empty name of letters, digits, '.', '_' "
+                         f"or '-', got '{value}'")
+    return value
+
+
+def _ascending(values: list, keys: list[str]) -> None:
+    for (low, low_key), (high, high_key) in zip(zip(values, keys), zip(values[1:], keys[1:])):
+        if not high > low:
+            raise UsageError(f"config key '{high_key}' ({high}) must be above '{low_key}' ({low})")
+
+
+def validate(raw: dict) -> dict:
+    """Typed, checked settings from the merged raw config."""
+    kafka, ck, state, python = raw["kafka"], raw["checkpoint"], raw["state"], raw["python"]
+    vip = _money(raw["thresholds"]["vip"], "thresholds.vip")
+    premium = _money(raw["thresholds"]["premium"], "thresholds.premium")
+    _ascending([vip, premium], ["thresholds.vip", "thresholds.premium"])
+    freq_keys = ["occasional", "regular", "frequent"]
+    freq = {k: _count(raw["frequency"][k], f"frequency.{k}") for k in freq_keys}
+    _ascending([freq[k] for k in freq_keys], [f"frequency.{k}" for k in freq_keys])
+    milestones = raw["milestones"]
+    if not isinstance(milestones, list) or not milestones:
+        raise UsageError(f"config key 'milestones' must be a list of amounts, got '{milestones}'")
+    milestones = [_money(m, f"milestones[{i}]") for i, m in enumerate(milestones)]
+    _ascending(milestones, [f"milestones[{i}]" for i in range(len(milestones))])
+    checkpoint_dir = Path(str(ck["dir"]))
+    return {
+        "kafka": {
+            "topic": _name(kafka["topic"], "kafka.topic"),
+            "group_id_prefix": _name(kafka["group_id_prefix"], "kafka.group_id_prefix"),
+            "startup": _choice(kafka["startup"], "kafka.startup", STARTUP_MODES),
+            "results_prefix": _name(kafka["results_prefix"], "kafka.results_prefix"),
+        },
+        "thresholds": {"vip": vip, "premium": premium},
+        "frequency": freq,
+        "milestones": milestones,
+        "checkpoint": {
+            "interval": _duration(ck["interval"], "checkpoint.interval"),
+            "mode": _choice(ck["mode"], "checkpoint.mode", ("exactly-once", "at-least-once")),
+            "dir": checkpoint_dir if checkpoint_dir.is_absolute() else ROOT / checkpoint_dir,
+        },
+        "state": {
+            "ttl": _duration(state["ttl"], "state.ttl"),
+            "backend": _choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
+        },
+        "parallelism": _count(raw["parallelism"], "parallelism"),
+        "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
+        "python": {
+            "execution_mode": _choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
+        },
+    }
+
+
+def load(path: Path | None = None, overrides: list[str] = ()) -> dict:
+    """Read the config at `path` (default config/lesson3.yaml), apply `--set` overrides, validate."""
+    known = _read_yaml(DEFAULT_CONFIG)
+    path = Path(path) if path else DEFAULT_CONFIG
+    data = _read_yaml(path) if path != DEFAULT_CONFIG else copy.deepcopy(known)
+    _check_keys(data, known, str(path))
+    merged = copy.deepcopy(known)
+    for key, value in data.items():  # a partial file inherits the defaults it leaves out
+        if isinstance(value, dict):
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    for assignment in overrides:
+        _apply_override(merged, known, assignment)
+    return validate(merged)

@@ -1,0 +1,143 @@
+"""Seeded order events: valid orders and, on request, bad records. Pure: knows nothing of Kafka.
+
+The same arguments always give byte-identical records, so a test can regenerate exactly what a run of
+`python -m producer` put on the topic.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count as count_up, islice
+
+START_MS = 1764000000000  # 2025-11-24T16:00:00Z, a fixed event-time origin keeps runs reproducible
+
+# Amount range per category, so totals and averages per category look plausible.
+# "Café Gourmet" is non-ASCII on purpose: it tests the UTF-8 path end to end.
+CATEGORIES: dict[str, tuple[float, float]] = {
+    "Electronics": (50, 1500),
+    "Books": (5, 60),
+    "Clothing": (15, 250),
+    "Home & Garden": (20, 600),
+    "Sports & Outdoors": (10, 400),
+    "Toys": (5, 120),
+    "Café Gourmet": (3, 80),
+}
+
+# Every kind of bad record the jobs must set aside, injected in this order, round and round.
+BAD_KINDS: tuple[str, ...] = (
+    "not_json",
+    "truncated_json",
+    "json_array",
+    "json_null",
+    "missing_orderId",
+    "missing_customerId",
+    "missing_amount",
+    "missing_category",
+    "amount_as_string",
+    "customerId_as_number",
+    "amount_zero",
+    "amount_negative",
+    "amount_too_large",
+    "empty_orderId",
+    "empty_customerId",
+)
+# Kinds whose value carries no usable customer id, so the record goes without a key.
+_KEYLESS = {"not_json", "json_null", "missing_customerId", "customerId_as_number", "empty_customerId"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Kafka record to send. `order` is the parsed valid order, None for a bad record."""
+
+    key: str | None
+    value: bytes
+    order: dict | None
+    bad_kind: str | None = None
+
+
+def serialize(payload: object) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+
+
+def describe(order: dict) -> str:
+    """The seed's console form of an order."""
+    return (f"Order{{id={order['orderId']}, customer={order['customerId']}, "
+            f"amount={order['amount']:.2f}, category={order['category']}}}")
+
+
+def generate_orders(count: int | None, seed: int, customers: int = 10, bad_ratio: float = 0.0,
+                    start_ms: int = START_MS) -> Iterator[Record]:
+    """Yield `count` records (endless when None); each is bad with probability `bad_ratio`."""
+    if count is not None and count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    if customers < 1:
+        raise ValueError(f"customers must be >= 1, got {customers}")
+    if not 0.0 <= bad_ratio <= 1.0:
+        raise ValueError(f"bad_ratio must be between 0 and 1, got {bad_ratio}")
+    records = _records(random.Random(seed), customers, bad_ratio, start_ms)
+    return records if count is None else islice(records, count)
+
+
+def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int) -> Iterator[Record]:
+    customer_ids = [f"customer_{n:03d}" for n in range(1, customers + 1)]
+    # Zipf-like weights: a few customers order much more often than the rest, as in a real shop,
+    # so some reach VIP and FREQUENT while others stay NEW.
+    popularity = [1 / rank for rank in range(1, customers + 1)]
+    rng.shuffle(popularity)
+    categories = list(CATEGORIES)
+    order_numbers = count_up(1)
+    bad_numbers = count_up(0)
+    timestamp = start_ms
+    while True:
+        customer = rng.choices(customer_ids, weights=popularity)[0]
+        category = rng.choice(categories)
+        low, high = CATEGORIES[category]
+        # Squaring skews amounts towards the cheap end of the range, like real baskets.
+        amount = round(low + (high - low) * rng.random() ** 2, 2)
+        if rng.random() < bad_ratio:
+            bad_number = next(bad_numbers)
+            # Bad records get their own id space so they never collide with a valid order's id
+            # (the jobs deduplicate on orderId).
+            draft = _order(f"bad_{bad_number + 1:05d}", customer, amount, category, timestamp)
+            yield _bad_record(BAD_KINDS[bad_number % len(BAD_KINDS)], draft)
+        else:
+            order = _order(f"order_{next(order_numbers):05d}", customer, amount, category, timestamp)
+            yield Record(key=customer, value=serialize(order), order=order)
+        timestamp += rng.randint(1, 500)
+
+
+def _order(order_id: str, customer: str, amount: float, category: str, timestamp: int) -> dict:
+    return {"orderId": order_id, "customerId": customer, "amount": amount, "category": category,
+            "timestamp": timestamp}
+
+
+def _bad_record(kind: str, draft: dict) -> Record:
+    """A record of the given bad kind, made by spoiling a valid-looking draft order."""
+    if kind == "not_json":
+        value = b"this is not json"
+    elif kind == "truncated_json":
+        whole = serialize(draft)
+        value = whole[: len(whole) // 2]
+    elif kind == "json_array":
+        value = serialize([draft])
+    elif kind == "json_null":
+        value = b"null"
+    else:
+        spoiled = dict(draft)
+        if kind.startswith("missing_"):
+            del spoiled[kind.removeprefix("missing_")]
+        elif kind.startswith("empty_"):
+            spoiled[kind.removeprefix("empty_")] = ""
+        else:
+            spoiled.update({
+                "amount_as_string": {"amount": "12.50"},
+                "customerId_as_number": {"customerId": int(draft["customerId"].removeprefix("customer_"))},
+                "amount_zero": {"amount": 0},
+                "amount_negative": {"amount": -draft["amount"]},
+                "amount_too_large": {"amount": 1000000},
+            }[kind])
+        value = serialize(spoiled)
+    key = None if kind in _KEYLESS else draft["customerId"]
+    return Record(key=key, value=value, order=None, bad_kind=kind)

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Run the lesson's Flink SQL jobs on Kafka orders: `python runner.py 3d`. See --help."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+
+from lesson3 import broker, console, script, settings
+from lesson3.connection import from_environment, ready
+from lesson3.errors import UsageError, UserError
+
+EPILOG = """\
+jobs:
+  3a   running total and order count per customer
+  3b   VIP tier per customer, with tier-change alerts
+  3c   order-frequency class per customer, with change alerts
+  3d   total/count/avg/max per category, with revenue milestones
+  all  the four in one Flink job over one read of the topic
+
+other commands:
+  python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
+
+Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
+on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or authentication refused.
+"""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit code 2, as the contract says
+        raise UsageError(f"{message} (see python runner.py --help)")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = ArgumentParser(prog="python runner.py", description=__doc__, epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", metavar="JOB", help="3a, 3b, 3c, 3d or all")
+    parser.add_argument("--sql", action="store_true", help="print the SQL script for Flink's SQL client and exit")
+    parser.add_argument("--reveal-secrets", action="store_true",
+                        help="with --sql: print real credentials instead of masking them")
+    parser.add_argument("--from", dest="startup", choices=settings.STARTUP_MODES,
+                        help="where to start reading (default: kafka.startup in config, group-offsets)")
+    parser.add_argument("--bounded", action="store_true",
+                        help="stop at the end offsets that exist when the job starts, then exit 0")
+    parser.add_argument("--topic", help="source topic (default: kafka.topic in config)")
+    parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
+                        help="console format; json prints only JSON objects on stdout (default text)")
+    parser.add_argument("--sink", choices=("print", "kafka", "blackhole"), default="print",
+                        help="print: the console; kafka: a topic per analysis; blackhole: discard (default print)")
+    parser.add_argument("--variant", choices=("udf", "builtin"), default="udf",
+                        help="udf: rules as Python functions (default); builtin: the same in plain SQL")
+    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key by dotted path, e.g. thresholds.vip=300; repeatable")
+    args = parser.parse_args(argv)
+    if args.job not in script.JOB_CHOICES:
+        raise UsageError(f"unknown job '{args.job}': choose one of {', '.join(script.JOB_CHOICES)}")
+    return args
+
+
+class DeadLetters:
+    """Sets bad records aside on '<topic>.dlq' for the console run (a statement set does it in SQL)."""
+
+    def __init__(self, connection, topic: str):
+        from confluent_kafka import Producer
+
+        self.topic = f"{topic}.dlq"
+        self.count = 0
+        self._producer = Producer({**connection.client_config(), "enable.idempotence": True})
+
+    def add(self, row: dict) -> None:
+        self.count += 1
+        letter = {"error": row["error"], "raw": row["record_value"], "partition": row["record_partition"],
+                  "offset": row["record_offset"], "seen_at": datetime.now(timezone.utc).isoformat()}
+        self._producer.produce(self.topic, json.dumps(letter, ensure_ascii=False).encode())
+        self._producer.poll(0)
+
+    def close(self) -> None:
+        self._producer.flush(30)
+
+
+def run_job(args: argparse.Namespace) -> int:
+    config = settings.load(args.config, args.overrides)
+    topic = args.topic or config["kafka"]["topic"]
+    run = script.Run(job=args.job, variant=args.variant, sink=args.sink,
+                     startup=args.startup or config["kafka"]["startup"], bounded=args.bounded, topic=topic)
+    connection = from_environment()
+    if args.sql:
+        print(script.render(config, run, connection, reveal_secrets=args.reveal_secrets,
+                            command=" ".join(["runner.py", *sys.argv[1:]]).removeprefix("runner.py ")))
+        return 0
+    status = sys.stderr if args.output_format == "json" else sys.stdout
+    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731 - progress goes to stderr
+    ready(connection, progress=say)
+    broker.ensure_topic(connection.client_config(), topic)
+    statements = script.statements(script.render(config, run, connection))
+    print(console.banner(run.jobs), file=status, flush=True)
+    say(f"Flink: starting {run.name} ({run.variant} variant, reading '{topic}' from {run.startup}"
+        f"{', bounded' if run.bounded else ''}, sink {run.sink}) on the local mini-cluster ...")
+    from lesson3 import flink_job
+
+    dead_letters = DeadLetters(connection, topic) if run.sink == "print" else None
+    results = 0
+    started = time.monotonic()
+    job = None
+
+    def show(row: dict) -> None:
+        nonlocal results
+        if row["job"] == "bad":
+            dead_letters.add(row)
+            say(f"⚠ set aside bad record #{dead_letters.count} (partition {row['record_partition']}, "
+                f"offset {row['record_offset']}): {row['error']} -> {dead_letters.topic}")
+            return
+        results += 1
+        for line in console.lines(row, args.output_format):
+            print(line, flush=True)
+
+    try:
+        job = flink_job.Job(statements)
+        if job.is_query:
+            for row in job.rows([name for name, _ in script.RESULT_COLUMNS]):
+                show(row)
+        else:
+            say(f"Flink: job {job.job_id} writes to the {run.sink} sink; Ctrl-C stops it")
+            job.wait()
+        ended = "finished"
+    except KeyboardInterrupt:
+        ended = "stopped"
+        if job:
+            job.cancel()
+    finally:
+        if dead_letters:
+            dead_letters.close()
+    set_aside = f", {dead_letters.count} bad records set aside on {dead_letters.topic}" if dead_letters else ""
+    say(f"{run.name} {ended} after {time.monotonic() - started:.1f}s: {results} results{set_aside}")
+    return 0
+
+
+def run_kafka(argv: list[str]) -> int:
+    actions = {"start": lambda: broker.start(lambda m: print(m, file=sys.stderr)),
+               "stop": broker.stop, "status": broker.status}
+    if len(argv) != 1 or argv[0] not in actions:
+        raise UsageError("usage: python runner.py kafka start|stop|status")
+    print(f"Kafka: {actions[argv[0]]()}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if argv[:1] == ["kafka"]:
+            return run_kafka(argv[1:])
+        return run_job(parse_args(argv))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,42 @@
+"""The lesson's rules as pure functions: no Flink here, so unit tests call them directly.
+
+Thresholds arrive as arguments (rendered into the SQL from config/lesson3.yaml), which keeps every
+function pure and lets a reader of the SQL see the numbers in use.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Sequence
+
+
+def customer_tier(total: Decimal, vip: Decimal, premium: Decimal) -> str:
+    """3B: REGULAR below `vip`, VIP from `vip` up to below `premium`, PREMIUM from `premium`."""
+    if total >= premium:
+        return "PREMIUM"
+    if total >= vip:
+        return "VIP"
+    return "REGULAR"
+
+
+def order_frequency(orders: int, occasional: int, regular: int, frequent: int) -> str:
+    """3C: the class of a customer's order count."""
+    if orders >= frequent:
+        return "FREQUENT"
+    if orders >= regular:
+        return "REGULAR"
+    if orders >= occasional:
+        return "OCCASIONAL"
+    return "NEW CUSTOMER"
+
+
+def milestones_crossed(previous_total: Decimal, total: Decimal, milestones: Sequence[Decimal]) -> list[Decimal]:
+    """3D: the milestones a category's total reached with its latest order (usually none, maybe several)."""
+    return [m for m in milestones if previous_total < m <= total]
+
+
+def milestone_label(milestone: Decimal) -> str:
+    """$1K, $5K, $10K, $50K, $100K, $1M: the seed's names for revenue milestones."""
+    for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "K")):
+        if milestone >= size:
+            return f"${(milestone / size).normalize():f}{suffix}"
+    return f"${milestone.normalize():f}"
