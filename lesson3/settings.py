@@ -140,6 +140,10 @@ def validate(raw: dict) -> dict:
             "ttl": _duration(state["ttl"], "state.ttl"),
             "backend": _choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
         },
+        "restart": {
+            "attempts": _count(raw["restart"]["attempts"], "restart.attempts"),
+            "delay": _duration(raw["restart"]["delay"], "restart.delay"),
+        },
         "parallelism": _count(raw["parallelism"], "parallelism"),
         "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
         "python": {

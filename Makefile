@@ -1,0 +1,25 @@
+# Two commands on a fresh machine:
+#   make run JOB=3a    set up, start the embedded Kafka and the order producer, run job 3A live
+#   make test          set up, run the test suite (real Kafka broker, real Flink mini-cluster)
+JOB ?= 3a
+RATE ?= 5
+ARGS ?=
+PY := .venv/bin/python
+
+.PHONY: setup run test kafka-stop
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@$(PY) runner.py kafka start
+	@mkdir -p .data && $(PY) -m producer --rate $(RATE) --seed $$(date +%s) > .data/producer.log 2>&1 & \
+	  producer=$$!; trap 'kill $$producer 2>/dev/null' EXIT INT TERM; \
+	  echo "Producer: $(RATE) orders/s in the background (log: .data/producer.log). Ctrl-C stops both."; \
+	  $(PY) runner.py $(JOB) $(ARGS)
+
+test: setup
+	@$(PY) -m pytest
+
+kafka-stop:
+	@$(PY) runner.py kafka stop

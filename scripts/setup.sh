@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One-time set-up, idempotent: the .venv from requirements.txt and the jars from pom.xml.
+# A second run finds both up to date and does nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "setup: $*" >&2; exit 1; }
+command -v java >/dev/null || fail "Java 17 is missing: install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless)"
+command -v mvn >/dev/null || fail "Maven is missing: install it (e.g. apt-get install maven)"
+PYTHON=$(command -v python3.11 || command -v python3 || true)
+[ -n "$PYTHON" ] || fail "Python 3.11 is missing"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+  || fail "Python 3.11 is needed (PyFlink 2.2 wheels), found $("$PYTHON" --version)"
+
+if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
+  echo "setup: creating .venv and installing requirements.txt (first time: a few minutes) ..."
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -r requirements.txt
+  touch .venv/.installed
+fi
+
+if [ ! -f lib/.fetched ] || [ pom.xml -nt lib/.fetched ]; then
+  echo "setup: fetching the Flink connector, SQL gateway and Kafka broker jars with Maven ..."
+  rm -rf lib/flink lib/kafka
+  mvn --batch-mode --quiet -Pflink dependency:copy-dependencies -DoutputDirectory=lib/flink -DexcludeTransitive=true
+  mvn --batch-mode --quiet -Pkafka dependency:copy-dependencies -DoutputDirectory=lib/kafka -DincludeScope=runtime
+  touch lib/.fetched
+fi

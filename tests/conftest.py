@@ -1,0 +1,76 @@
+"""Shared fixtures: the real embedded Kafka broker, seeded topics, and the runner as users run it."""
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from lesson3 import broker
+from lesson3.paths import ROOT
+from producer.orders import generate_orders
+
+
+@pytest.fixture(scope="session")
+def kafka() -> str:
+    """The real local Apache Kafka broker (started if it is not running)."""
+    broker.start(progress=lambda message: None)
+    return broker.BOOTSTRAP
+
+
+@dataclass
+class SeededTopic:
+    name: str
+    values: list  # record values in offset order (one partition), bad records and duplicates included
+
+
+def produce(topic: str, values: list, partitions: int = 1) -> None:
+    from confluent_kafka import Producer
+
+    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, partitions)
+    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True})
+    for value in values:
+        producer.produce(topic, value)
+    assert producer.flush(30) == 0
+
+
+def seeded_values(count: int, seed: int, bad_ratio: float = 0.0, duplicate_ratio: float = 0.0) -> list:
+    """Orders from the producer's generator, with some valid orders delivered again later."""
+    rng = random.Random(seed)
+    values = []
+    for record in generate_orders(count, seed=seed, customers=40, bad_ratio=bad_ratio):
+        values.append(record.value)
+        if record.order is not None and rng.random() < duplicate_ratio:
+            values.insert(rng.randint(len(values) // 2, len(values)), record.value)
+    return values
+
+
+@pytest.fixture(scope="session")
+def orders_topic(kafka) -> SeededTopic:
+    """A few thousand seeded orders with 2% bad records of every kind and 1% duplicates."""
+    topic = SeededTopic(f"test-orders-{uuid.uuid4().hex[:8]}", seeded_values(3000, seed=3, bad_ratio=0.02,
+                                                                              duplicate_ratio=0.01))
+    produce(topic.name, topic.values)
+    return topic
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: list
+    stderr: str
+
+
+def run_runner(*args: str, timeout: int = 240) -> Run:
+    """`python runner.py ARGS` exactly as a user types it."""
+    done = subprocess.run([sys.executable, str(ROOT / "runner.py"), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    return Run(done.returncode, done.stdout.splitlines(), done.stderr)
+
+
+@pytest.fixture
+def runner():
+    return run_runner

@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import pytest
+
+from lesson3 import settings
+from lesson3.errors import UsageError
+
+
+def test_defaults_are_the_contract_values():
+    config = settings.load()
+    assert config["thresholds"] == {"vip": Decimal("500.00"), "premium": Decimal("1000.00")}
+    assert config["frequency"] == {"occasional": 2, "regular": 6, "frequent": 11}
+    assert config["milestones"] == [Decimal(m) for m in (1000, 5000, 10000, 50000, 100000)]
+    assert config["checkpoint"]["interval"] == "60s"
+    assert config["kafka"]["topic"] == "orders"
+    assert config["parallelism"] == 1
+
+
+def test_set_overrides_by_dotted_path():
+    config = settings.load(overrides=["thresholds.vip=300", "milestones=[200, 400]", "kafka.topic=t"])
+    assert config["thresholds"]["vip"] == Decimal("300.00")
+    assert config["milestones"] == [Decimal(200), Decimal(400)]
+    assert config["kafka"]["topic"] == "t"
+
+
+def test_an_edited_copy_may_leave_out_what_it_does_not_change(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("thresholds:\n  vip: 250\n")
+    config = settings.load(path)
+    assert config["thresholds"] == {"vip": Decimal("250.00"), "premium": Decimal("1000.00")}
+
+
+@pytest.mark.parametrize("override, message", [
+    ("thresholds.vipp=3", "unknown config key 'thresholds.vipp'"),
+    ("nothing=3", "unknown config key 'nothing'"),
+    ("thresholds.vip=lots", "'thresholds.vip' must be a number"),
+    ("thresholds.premium=400", "'thresholds.premium' (400.00) must be above 'thresholds.vip' (500.00)"),
+    ("frequency.regular=1", "'frequency.regular' (1) must be above 'frequency.occasional' (2)"),
+    ("frequency.frequent=2.5", "'frequency.frequent' must be a whole number"),
+    ("milestones=[5000, 1000]", "'milestones[1]' (1000.00) must be above 'milestones[0]' (5000.00)"),
+    ("checkpoint.interval=soon", "'checkpoint.interval' must be a duration"),
+    ("state.backend=disk", "'state.backend' must be one of hashmap, rocksdb"),
+    ("parallelism=0", "'parallelism' must be a whole number of at least 1"),
+    ("vip", "--set expects KEY=VALUE"),
+])
+def test_bad_values_name_the_key(override, message):
+    with pytest.raises(UsageError, match=None) as error:
+        settings.load(overrides=[override])
+    assert message in str(error.value)
+    assert error.value.exit_code == 2
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("thresholds:\n  vip: 500\n premium: [1000\n")
+    with pytest.raises(UsageError) as error:
+        settings.load(path)
+    assert "line 3" in str(error.value)
+
+
+def test_unknown_key_in_a_file(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("threshold:\n  vip: 500\n")
+    with pytest.raises(UsageError, match="unknown config key 'threshold'"):
+        settings.load(path)
