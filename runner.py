@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from datetime import datetime, timezone
 
 from lesson3 import broker, console, script, settings
 from lesson3.connection import from_environment, ready
@@ -60,27 +58,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-class DeadLetters:
-    """Sets bad records aside on '<topic>.dlq' for the console run (a statement set does it in SQL)."""
-
-    def __init__(self, connection, topic: str):
-        from confluent_kafka import Producer
-
-        self.topic = f"{topic}.dlq"
-        self.count = 0
-        self._producer = Producer({**connection.client_config(), "enable.idempotence": True})
-
-    def add(self, row: dict) -> None:
-        self.count += 1
-        letter = {"error": row["error"], "raw": row["record_value"], "partition": row["record_partition"],
-                  "offset": row["record_offset"], "seen_at": datetime.now(timezone.utc).isoformat()}
-        self._producer.produce(self.topic, json.dumps(letter, ensure_ascii=False).encode())
-        self._producer.poll(0)
-
-    def close(self) -> None:
-        self._producer.flush(30)
-
-
 def run_job(args: argparse.Namespace) -> int:
     config = settings.load(args.config, args.overrides)
     topic = args.topic or config["kafka"]["topic"]
@@ -101,17 +78,17 @@ def run_job(args: argparse.Namespace) -> int:
         f"{', bounded' if run.bounded else ''}, sink {run.sink}) on the local mini-cluster ...")
     from lesson3 import flink_job
 
-    dead_letters = DeadLetters(connection, topic) if run.sink == "print" else None
-    results = 0
+    dead_letter_topic = f"{topic}.dlq"
+    results = set_aside = 0
     started = time.monotonic()
     job = None
 
     def show(row: dict) -> None:
-        nonlocal results
+        nonlocal results, set_aside
         if row["job"] == "bad":
-            dead_letters.add(row)
-            say(f"⚠ set aside bad record #{dead_letters.count} (partition {row['record_partition']}, "
-                f"offset {row['record_offset']}): {row['error']} -> {dead_letters.topic}")
+            set_aside += 1
+            say(f"⚠ set aside bad record #{set_aside} (partition {row['record_partition']}, "
+                f"offset {row['record_offset']}): {row['error']} -> {dead_letter_topic}")
             return
         results += 1
         for line in console.lines(row, args.output_format):
@@ -119,22 +96,19 @@ def run_job(args: argparse.Namespace) -> int:
 
     try:
         job = flink_job.Job(statements)
+        say(f"Flink: running job(s) {', '.join(job.job_ids)}; Ctrl-C stops")
         if job.is_query:
             for row in job.rows([name for name, _ in script.RESULT_COLUMNS]):
                 show(row)
-        else:
-            say(f"Flink: job {job.job_id} writes to the {run.sink} sink; Ctrl-C stops it")
-            job.wait()
+        job.wait()
         ended = "finished"
     except KeyboardInterrupt:
         ended = "stopped"
         if job:
             job.cancel()
-    finally:
-        if dead_letters:
-            dead_letters.close()
-    set_aside = f", {dead_letters.count} bad records set aside on {dead_letters.topic}" if dead_letters else ""
-    say(f"{run.name} {ended} after {time.monotonic() - started:.1f}s: {results} results{set_aside}")
+    counts = f"{results} results, {set_aside} bad records set aside on {dead_letter_topic}" if job and job.is_query \
+        else f"results in the {run.sink} sink, bad records on {dead_letter_topic}"
+    say(f"{run.name} {ended} after {time.monotonic() - started:.1f}s: {counts}")
     return 0
 
 

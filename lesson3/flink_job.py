@@ -45,21 +45,25 @@ def explain(error: Exception) -> UserError:
 
 
 class Job:
-    """A submitted job: iterate `rows()` for a SELECT, or `wait()` for a statement set."""
+    """The jobs a script submits: iterate `rows()` when it ends in a SELECT, else `wait()`.
+
+    A script may submit more than one Flink job (the console run sets bad records aside in a job
+    of its own); the last statement's result is the one that matters to the console.
+    """
 
     def __init__(self, statements: list[str]):
         from pyflink.table import EnvironmentSettings, TableEnvironment
 
         self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+        self._submitted = []  # TableResults of statements that started a Flink job
         try:
-            for statement in statements[:-1]:
+            for statement in statements:
                 self._execute(statement)
-            self._result = self._t_env.execute_sql(statements[-1])
         except Exception as error:
             raise explain(error) from None
+        self._result = self._submitted[-1]
         self.is_query = statements[-1].lstrip().upper().startswith("SELECT")
-        client = self._result.get_job_client()
-        self.job_id = str(client.get_job_id()) if client else None
+        self.job_ids = [str(result.get_job_client().get_job_id()) for result in self._submitted]
 
     def _execute(self, statement: str) -> None:
         """TableEnvironment has no SET statement (only the SQL client does): apply it to the config."""
@@ -70,7 +74,9 @@ class Job:
             if key == "python.files":  # functions are also resolved in this process, as add_python_file does
                 sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
         else:
-            self._t_env.execute_sql(statement)
+            result = self._t_env.execute_sql(statement)
+            if result.get_job_client() is not None:
+                self._submitted.append(result)
 
     def rows(self, columns: list[str]) -> Iterator[dict]:
         """The query's rows as dicts; only inserts and update-afters (the state after each change)."""
@@ -85,26 +91,16 @@ class Job:
             raise explain(error) from None
 
     def wait(self) -> None:
+        """Until every submitted job has ended (only bounded jobs end by themselves)."""
         try:
-            self._result.wait()
+            for result in self._submitted:
+                result.wait()
         except Exception as error:
             raise explain(error) from None
 
     def cancel(self) -> None:
-        client = self._result.get_job_client()
-        if client:
+        for result in self._submitted:
             try:
-                client.cancel().result()
+                result.get_job_client().cancel().result()
             except Exception:
-                pass  # already finished or the mini-cluster is gone: nothing left to stop
-
-
-def run(statements: list[str], columns: list[str], on_row: Callable[[dict], None]) -> Job:
-    """Submit and drive the job to its end (bounded) or until interrupted."""
-    job = Job(statements)
-    if job.is_query:
-        for row in job.rows(columns):
-            on_row(row)
-    else:
-        job.wait()
-    return job
+                pass  # already finished, or the mini-cluster is gone: nothing left to stop

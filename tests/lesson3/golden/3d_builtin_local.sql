@@ -1,0 +1,215 @@
+-- Lesson 3D: Category Spending Analysis (builtin variant, sink print)
+-- Rendered by `python runner.py 3d --sql` from the templates in sql/ and config.
+-- Runs unchanged in `python runner.py sql-client -f FILE`.
+
+-- How the job runs: streaming, checkpointed, the Python functions' worker, the Kafka connector jar.
+SET 'execution.runtime-mode' = 'streaming';
+SET 'pipeline.name' = 'lesson3-3d';
+SET 'parallelism.default' = '1';
+SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
+SET 'execution.checkpointing.interval' = '60s';
+SET 'execution.checkpointing.mode' = 'AT_LEAST_ONCE';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3d';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '6';
+SET 'restart-strategy.fixed-delay.delay' = '10s';
+SET 'state.backend.type' = 'hashmap';
+SET 'table.exec.state.ttl' = '7d';
+
+-- The order topic as it is: each record's value as text, and where it came from. Reading text
+-- (format 'raw') rather than 'json' lets checked_orders set a bad record aside with its reason,
+-- where the json format would fail the job or, with ignore-parse-errors, drop it silently.
+CREATE TABLE orders_raw (
+  `value`     STRING,
+  `partition` INT              METADATA VIRTUAL,
+  `offset`    BIGINT           METADATA VIRTUAL,
+  kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+  -- event time: the order's own timestamp (epoch ms), else the record's
+  event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
+  proc_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- one stable group per job, so committed offsets belong to it across restarts
+  'properties.group.id' = 'lesson3-3d',
+  'properties.auto.offset.reset' = 'earliest',
+  'scan.startup.mode' = 'earliest-offset',
+  -- stop at the end offsets that exist when the job starts
+  'scan.bounded.mode' = 'latest-offset',
+  'format' = 'raw'
+);
+
+-- Every record judged: `error` names why it is not a valid order, NULL when it is one. Plain SQL,
+-- shared by both variants, so bad input is handled the same whichever computes the analyses.
+CREATE TEMPORARY VIEW checked_orders AS
+WITH fields AS (
+  SELECT
+    `value`, `partition`, `offset`, event_time, proc_time,
+    `value` IS JSON OBJECT AS is_object,
+    -- each field as JSON: '["text"]' for a string, '[12.5]' for a number, NULL when missing
+    JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
+    JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
+    JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
+    JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER) AS amount_json,
+    JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER) AS timestamp_json,
+    JSON_VALUE(`value`, '$.orderId') AS orderId,
+    JSON_VALUE(`value`, '$.customerId') AS customerId,
+    JSON_VALUE(`value`, '$.category') AS category,
+    TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) AS amount
+  FROM orders_raw
+),
+judged AS (
+  SELECT *,
+    CASE
+      WHEN `value` IS NULL THEN 'empty record'
+      WHEN NOT is_object THEN 'not a JSON object'
+      WHEN orderId_json IS NULL THEN 'missing field orderId'
+      WHEN NOT REGEXP(orderId_json, '^\["') THEN 'orderId is not a string'
+      WHEN orderId = '' THEN 'orderId is empty'
+      WHEN customerId_json IS NULL THEN 'missing field customerId'
+      WHEN NOT REGEXP(customerId_json, '^\["') THEN 'customerId is not a string'
+      WHEN customerId = '' THEN 'customerId is empty'
+      WHEN category_json IS NULL THEN 'missing field category'
+      WHEN NOT REGEXP(category_json, '^\["') THEN 'category is not a string'
+      WHEN category = '' THEN 'category is empty'
+      WHEN amount_json IS NULL THEN 'missing field amount'
+      WHEN NOT REGEXP(amount_json, '^\[-?[0-9]') THEN 'amount is not a number'
+      WHEN amount IS NULL OR amount <= 0 OR amount >= 1000000 THEN 'amount out of range: must be above 0 and below 1000000'
+      WHEN timestamp_json IS NOT NULL AND NOT REGEXP(timestamp_json, '^\[[0-9]+\]$') THEN 'timestamp is not epoch milliseconds'
+    END AS error
+  FROM fields
+)
+SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_time, proc_time
+FROM judged;
+
+-- Valid orders, each orderId once: the first delivery counts, redeliveries are dropped.
+CREATE TEMPORARY VIEW valid_orders AS
+WITH deliveries AS (
+  SELECT orderId, customerId, category, amount, event_time, proc_time,
+    ROW_NUMBER() OVER (PARTITION BY orderId ORDER BY proc_time) AS delivery
+  FROM checked_orders
+  WHERE error IS NULL
+)
+SELECT orderId, customerId, category, amount, event_time, proc_time
+FROM deliveries
+WHERE delivery = 1;
+
+-- 3D Category Spending Analysis: a category's total, count, average and largest order after each
+-- order, and the revenue milestones that order made the category reach.
+CREATE TEMPORARY VIEW category_spending AS
+WITH running_totals AS (
+  SELECT
+    category,
+    amount,
+    SUM(amount) OVER after_this_order AS total,
+    COUNT(*) OVER after_this_order AS orders,
+    MAX(amount) OVER after_this_order AS max_amount
+  FROM valid_orders
+  WINDOW after_this_order AS (
+    PARTITION BY category ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  )
+),
+metrics AS (
+  SELECT
+    category,
+    total,
+    orders,
+    CAST(ROUND(total / orders, 2) AS DECIMAL(18, 2)) AS avg_amount,  -- half-up to cents
+    max_amount,
+    ARRAY_REMOVE(ARRAY[
+      CASE WHEN total - amount < 1000.00 AND total >= 1000.00 THEN CAST(1000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 5000.00 AND total >= 5000.00 THEN CAST(5000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 10000.00 AND total >= 10000.00 THEN CAST(10000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 50000.00 AND total >= 50000.00 THEN CAST(50000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 100000.00 AND total >= 100000.00 THEN CAST(100000.00 AS DECIMAL(18, 2)) END
+    ], CAST(NULL AS DECIMAL(18, 2))) AS milestones
+  FROM running_totals
+)
+SELECT category, total, orders, avg_amount, max_amount, milestones
+FROM metrics;
+
+-- Every selected analysis's rows in one shape, tagged with the job that made them, and the records
+-- set aside (job 'bad'): what the console prints and the blackhole sink swallows.
+CREATE TEMPORARY VIEW results AS
+SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, avg_amount, max_amount, milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
+FROM category_spending
+UNION ALL
+SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
+FROM checked_orders WHERE error IS NOT NULL;
+
+-- Bad records, set aside on "<topic>.dlq" with why and where they came from.
+CREATE TEMPORARY TABLE dead_letters (
+  error STRING,
+  `raw` STRING,
+  `partition` INT,
+  `offset` BIGINT,
+  seen_at TIMESTAMP_LTZ(3)
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'orders.dlq',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  'sink.delivery-guarantee' = 'at-least-once',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'ISO-8601'
+);
+
+-- Bad records go to the dead-letter topic in a small job of their own, because a SELECT that
+-- streams its rows back to this client cannot share a job with an INSERT. It reads the topic
+-- under its own consumer group, so the two jobs' committed offsets stay apart.
+CREATE TEMPORARY TABLE orders_raw_for_dead_letters
+WITH ('properties.group.id' = 'lesson3-3d-dlq')
+LIKE orders_raw;
+
+-- Every record judged: `error` names why it is not a valid order, NULL when it is one. Plain SQL,
+-- shared by both variants, so bad input is handled the same whichever computes the analyses.
+CREATE TEMPORARY VIEW checked_for_dead_letters AS
+WITH fields AS (
+  SELECT
+    `value`, `partition`, `offset`, event_time, proc_time,
+    `value` IS JSON OBJECT AS is_object,
+    -- each field as JSON: '["text"]' for a string, '[12.5]' for a number, NULL when missing
+    JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
+    JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
+    JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
+    JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER) AS amount_json,
+    JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER) AS timestamp_json,
+    JSON_VALUE(`value`, '$.orderId') AS orderId,
+    JSON_VALUE(`value`, '$.customerId') AS customerId,
+    JSON_VALUE(`value`, '$.category') AS category,
+    TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) AS amount
+  FROM orders_raw_for_dead_letters
+),
+judged AS (
+  SELECT *,
+    CASE
+      WHEN `value` IS NULL THEN 'empty record'
+      WHEN NOT is_object THEN 'not a JSON object'
+      WHEN orderId_json IS NULL THEN 'missing field orderId'
+      WHEN NOT REGEXP(orderId_json, '^\["') THEN 'orderId is not a string'
+      WHEN orderId = '' THEN 'orderId is empty'
+      WHEN customerId_json IS NULL THEN 'missing field customerId'
+      WHEN NOT REGEXP(customerId_json, '^\["') THEN 'customerId is not a string'
+      WHEN customerId = '' THEN 'customerId is empty'
+      WHEN category_json IS NULL THEN 'missing field category'
+      WHEN NOT REGEXP(category_json, '^\["') THEN 'category is not a string'
+      WHEN category = '' THEN 'category is empty'
+      WHEN amount_json IS NULL THEN 'missing field amount'
+      WHEN NOT REGEXP(amount_json, '^\[-?[0-9]') THEN 'amount is not a number'
+      WHEN amount IS NULL OR amount <= 0 OR amount >= 1000000 THEN 'amount out of range: must be above 0 and below 1000000'
+      WHEN timestamp_json IS NOT NULL AND NOT REGEXP(timestamp_json, '^\[[0-9]+\]$') THEN 'timestamp is not epoch milliseconds'
+    END AS error
+  FROM fields
+)
+SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_time, proc_time
+FROM judged;
+
+INSERT INTO dead_letters
+SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
+FROM checked_for_dead_letters
+WHERE error IS NOT NULL;
+
+-- The results, streamed back to the client that runs this script (the runner, or the SQL client).
+SELECT * FROM results;

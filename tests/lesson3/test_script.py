@@ -1,0 +1,63 @@
+"""The rendered SQL: golden files for the local broker and Confluent Cloud, and the statement split.
+
+After an intended change of the templates: UPDATE_GOLDEN=1 pytest tests/lesson3/test_script.py
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from lesson3 import script, settings
+from lesson3.connection import MASK, Connection
+from lesson3.paths import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+LOCAL = Connection("localhost:9092")
+CLOUD = Connection("pkc-test.eu-west-1.aws.confluent.cloud:9092", "SASL_SSL", "KEY123", "s3cr3t-value")
+CASES = {
+    "3d_builtin_local.sql": (script.Run("3d", variant="builtin", bounded=True, startup="earliest"), LOCAL),
+    "all_udf_cloud_kafka_sink.sql": (script.Run("all", sink="kafka"), CLOUD),
+    "3b_udf_blackhole.sql": (script.Run("3b", sink="blackhole", topic="t"), LOCAL),
+}
+
+
+def portable(text: str) -> str:
+    """The script without this machine's paths, so the golden files hold on any checkout."""
+    return text.replace(sys.executable, "<python>").replace(ROOT.as_uri(), "file://<project>") \
+        .replace(str(ROOT), "<project>")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_rendered_script_matches_golden_file(name):
+    run, connection = CASES[name]
+    text = portable(script.render(settings.load(), run, connection, reveal_secrets=False))
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_secret_is_masked_unless_revealed():
+    config = settings.load()
+    masked = script.render(config, script.Run("3a"), CLOUD, reveal_secrets=False)
+    assert "s3cr3t-value" not in masked and MASK in masked and "--reveal-secrets" in masked
+    revealed = script.render(config, script.Run("3a"), CLOUD, reveal_secrets=True)
+    assert 'password="s3cr3t-value"' in revealed
+    assert "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule" in revealed
+
+
+def test_thresholds_come_from_config():
+    config = settings.load(overrides=["thresholds.vip=123.45", "frequency.frequent=42"])
+    text = script.render(config, script.Run("all", variant="builtin"), LOCAL)
+    assert "total >= 123.45" in text and "orders >= 42" in text
+    assert ">= 500.00" not in text
+
+
+def test_statements_keep_a_statement_set_whole():
+    text = script.render(settings.load(), script.Run("all", sink="kafka"), LOCAL)
+    statements = script.statements(text)
+    assert statements[-1].startswith("EXECUTE STATEMENT SET") and statements[-1].endswith("END")
+    assert statements[-1].count("INSERT INTO") == 8  # dead letters + 3a + 2 x 3b + 2 x 3c + 2 x 3d
+    assert all(not s.rstrip().endswith(";") for s in statements)
+    assert statements[0] == "SET 'execution.runtime-mode' = 'streaming'"
