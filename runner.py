@@ -20,6 +20,7 @@ jobs:
 
 other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
+  python runner.py sql-client [-f FILE]       Flink's SQL client with the project's jars and UDFs
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
 on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or authentication refused.
@@ -121,10 +122,25 @@ def run_kafka(argv: list[str]) -> int:
     return 0
 
 
+def run_sql_client(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="python runner.py sql-client",
+                            description="Flink's SQL client (embedded) with the Kafka connector and the project's "
+                                        "Python functions; paste a script from `python runner.py JOB --sql`.")
+    parser.add_argument("-f", "--file", help="run the statements of this SQL file, then exit")
+    args = parser.parse_args(argv)
+    if not from_environment().username:
+        broker.start(lambda m: print(m, file=sys.stderr))
+    from lesson3 import sql_client
+
+    return sql_client.run(args.file)
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["kafka"]:
             return run_kafka(argv[1:])
+        if argv[:1] == ["sql-client"]:
+            return run_sql_client(argv[1:])
         return run_job(parse_args(argv))
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

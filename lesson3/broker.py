@@ -139,6 +139,8 @@ def start(progress=print) -> str:
             raise KafkaUnavailable(f"the embedded broker (pid {_pid()}) does not answer; see {LOG_FILE}, "
                                    "or `python runner.py kafka stop` and start again")
         return f"already running on {BOOTSTRAP}"
+    if _port_in_use(PORT) and answers():
+        return f"a Kafka broker not started by this checkout already answers on {BOOTSTRAP}; using it"
     for port in (PORT, CONTROLLER_PORT, SASL_PORT):
         if _port_in_use(port):
             raise KafkaUnavailable(f"port {port} is already taken by another program; stop it "

@@ -28,8 +28,9 @@ KNOWN_CAUSES = [
 
 
 def _root_cause(text: str) -> str:
-    causes = re.findall(r"(?:Caused by: |^)([\w.$]+(?:Exception|Error)[^\n]*)", text, re.MULTILINE)
-    return causes[-1] if causes else text.strip().splitlines()[-1]
+    """The innermost 'SomeException: message' of a Java trace."""
+    causes = re.findall(r"((?:[\w$]+\.)+[\w$]*(?:Exception|Error): [^\n]+)", text)
+    return causes[-1] if causes else text.strip().splitlines()[0]
 
 
 def explain(error: Exception) -> UserError:
