@@ -6,14 +6,17 @@ variable already set). They are kept out of everything printed unless the caller
 from __future__ import annotations
 
 import os
+import re
+import time
 from dataclasses import dataclass
 
 from dotenv import load_dotenv
 
 from lesson3 import broker
-from lesson3.errors import KafkaUnavailable
+from lesson3.errors import KafkaUnavailable, UsageError
 from lesson3.paths import ROOT
 
+SASL_PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")  # SASL_PLAINTEXT: local test listeners only
 MASK = "<hidden: run with --reveal-secrets>"
 # Inside the Flink SQL connector jar the Kafka client is shaded, and so is its login module.
 SHADED_PLAIN_LOGIN = "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule"
@@ -51,24 +54,37 @@ class Connection:
             })
         return options
 
-    def check(self, timeout_s: float = 15.0) -> None:
-        """Fail fast, with the cause and the fix, when Kafka cannot be reached or refuses us."""
-        from confluent_kafka import KafkaException
+    def check(self, timeout_s: float = 10.0) -> None:
+        """Fail fast, with the cause and the fix, when Kafka does not answer or refuses our credentials."""
+        from confluent_kafka import KafkaError
         from confluent_kafka.admin import AdminClient
 
-        errors = []
-        config = {**self.client_config(), "error_cb": errors.append, "log_level": 0}
-        try:
-            AdminClient(config).list_topics(timeout=timeout_s)
-            return
-        except KafkaException as error:
-            errors.append(error.args[0] if error.args else error)
-        text = " ".join(str(e) for e in errors)
-        if "Authentication" in text or "SASL" in text or "authentication" in text:
-            raise KafkaUnavailable(f"Kafka at {self.bootstrap}: authentication failed; check "
-                                   "CNFL_KC_API_KEY and CNFL_KC_API_SECRET in .env (and the key's ACLs)")
-        raise KafkaUnavailable(f"Kafka at {self.bootstrap} is unreachable; check CNFL_KAFKA_BROKER "
-                               "(host:port) and the network, or unset it to use the embedded broker")
+        errors: list = []
+        # log_level 0: the one line below replaces librdkafka's repeated connection warnings
+        admin = AdminClient({**self.client_config(), "log_level": 0, "error_cb": errors.append})
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                admin.list_topics(timeout=1)
+                return
+            except Exception:  # no metadata yet: look at what the client reported, retry until the deadline
+                admin.poll(0)  # error_cb is only served by poll
+                if any(error.code() == KafkaError._AUTHENTICATION for error in errors):
+                    raise KafkaUnavailable(f"Kafka at {self.bootstrap}: authentication failed: check "
+                                           "CNFL_KC_API_KEY, CNFL_KC_API_SECRET and "
+                                           "CNFL_KAFKA_SECURITY_PROTOCOL in .env") from None
+        # "all brokers down" only repeats what the transport error before it says better
+        causes = [_reason(error) for error in errors if error.code() != KafkaError._ALL_BROKERS_DOWN]
+        fix = ("check CNFL_KAFKA_BROKER (host:port) and the network, or unset it to use the embedded broker"
+               if self.username is not None else "see `python runner.py kafka status`")
+        raise KafkaUnavailable(f"Kafka at {self.bootstrap} did not answer within {timeout_s:.0f}s "
+                               f"({causes[-1] if causes else 'no answer'}): {fix}")
+
+
+def _reason(error) -> str:
+    """librdkafka's message without the broker prefix and timing suffix the line already states."""
+    text = error.str().split(": ", 1)[-1]
+    return re.sub(r" \(after \d+ms in state \w+\)$", "", text)
 
 
 def from_environment() -> Connection:
@@ -77,10 +93,16 @@ def from_environment() -> Connection:
     bootstrap = os.environ.get("CNFL_KAFKA_BROKER", "").strip()
     if not bootstrap:
         return Connection(broker.BOOTSTRAP)
-    return Connection(bootstrap,
-                      protocol=os.environ.get("CNFL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL").strip(),
-                      username=os.environ.get("CNFL_KC_API_KEY", ""),
-                      password=os.environ.get("CNFL_KC_API_SECRET", ""))
+    missing = [name for name in ("CNFL_KC_API_KEY", "CNFL_KC_API_SECRET") if not os.environ.get(name)]
+    if missing:
+        raise UsageError(f"CNFL_KAFKA_BROKER is set but {' and '.join(missing)} not: set them in .env "
+                         "or the environment, or unset CNFL_KAFKA_BROKER to use the embedded broker")
+    protocol = (os.environ.get("CNFL_KAFKA_SECURITY_PROTOCOL") or "SASL_SSL").strip().upper()
+    if protocol not in SASL_PROTOCOLS:
+        raise UsageError(f"CNFL_KAFKA_SECURITY_PROTOCOL is {protocol!r} but SASL/PLAIN needs one of "
+                         f"{', '.join(SASL_PROTOCOLS)}: fix it in .env or the environment")
+    return Connection(bootstrap, protocol=protocol, username=os.environ["CNFL_KC_API_KEY"],
+                      password=os.environ["CNFL_KC_API_SECRET"])
 
 
 def ready(connection: Connection, progress=print) -> Connection:

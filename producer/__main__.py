@@ -2,25 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import NoReturn
 
-from confluent_kafka import KafkaError
-from confluent_kafka.admin import AdminClient
-from dotenv import load_dotenv
-
 from lesson3 import broker
-from lesson3.errors import KafkaUnavailable, UsageError, UserError
-from lesson3.paths import ROOT
+from lesson3.connection import from_environment, ready
+from lesson3.errors import UsageError, UserError
 from producer.orders import generate_orders
 from producer.send import send
 
-CHECK_TIMEOUT_S = 10
-SASL_PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")  # SASL_PLAINTEXT: local test listeners only
 TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")  # what Kafka accepts as a topic name
 
 
@@ -79,69 +71,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def kafka_config(env: Mapping[str, str]) -> dict:
-    """Connection settings from CNFL_* variables, or the embedded broker (started) when none is named."""
-    server = env.get("CNFL_KAFKA_BROKER", "").strip()
-    if not server:
-        broker.start(progress=lambda line: print(line, file=sys.stderr))
-        return {"bootstrap.servers": broker.BOOTSTRAP}
-    missing = [name for name in ("CNFL_KC_API_KEY", "CNFL_KC_API_SECRET") if not env.get(name)]
-    if missing:
-        verb = "is" if len(missing) == 1 else "are"
-        raise UsageError(f"CNFL_KAFKA_BROKER is set but {' and '.join(missing)} {verb} not: set them in .env "
-                         "or the environment, or unset CNFL_KAFKA_BROKER to use the embedded broker")
-    protocol = (env.get("CNFL_KAFKA_SECURITY_PROTOCOL") or "SASL_SSL").upper()
-    if protocol not in SASL_PROTOCOLS:
-        raise UsageError(f"CNFL_KAFKA_SECURITY_PROTOCOL is {protocol!r} but SASL/PLAIN needs one of "
-                         f"{', '.join(SASL_PROTOCOLS)}: fix it in .env or the environment")
-    return {"bootstrap.servers": server,
-            "security.protocol": protocol,
-            "sasl.mechanisms": "PLAIN",
-            "sasl.username": env["CNFL_KC_API_KEY"],
-            "sasl.password": env["CNFL_KC_API_SECRET"]}
-
-
-def check_kafka(config: dict) -> None:
-    """Fail fast with the cause and the fix if Kafka does not answer or refuses our credentials."""
-    errors: list[KafkaError] = []
-    # log_level 0: the one line below replaces librdkafka's repeated connection warnings.
-    admin = AdminClient({**config, "log_level": 0, "error_cb": errors.append})
-    server = config["bootstrap.servers"]
-    deadline = time.monotonic() + CHECK_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            admin.list_topics(timeout=1)
-            return
-        except Exception:  # no metadata yet: look at what the client reported, retry until the deadline
-            admin.poll(0)  # error_cb is only served by poll
-            refusals = [error for error in errors if error.code() == KafkaError._AUTHENTICATION]
-            if refusals:  # retrying cannot help: the credentials are wrong
-                raise KafkaUnavailable(f"Kafka at {server} refused authentication ({_reason(refusals[-1])}): "
-                                       "check CNFL_KC_API_KEY, CNFL_KC_API_SECRET and "
-                                       "CNFL_KAFKA_SECURITY_PROTOCOL in .env") from None
-    # "all brokers down" only repeats what the transport error before it says better.
-    causes = [_reason(error) for error in errors if error.code() != KafkaError._ALL_BROKERS_DOWN]
-    cause = causes[-1] if causes else "no answer"
-    fix = ("check CNFL_KAFKA_BROKER (host:port) and the network, or unset it to use the embedded broker"
-           if "sasl.username" in config else "see `python runner.py kafka status`")
-    raise KafkaUnavailable(f"Kafka at {server} did not answer within {CHECK_TIMEOUT_S}s ({cause}): {fix}")
-
-
-def _reason(error: KafkaError) -> str:
-    """librdkafka's message without the broker prefix and timing suffix we already state."""
-    text = error.str().split(": ", 1)[-1]
-    return re.sub(r" \(after \d+ms in state \w+\)$", "", text)
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
-        load_dotenv(ROOT / ".env", override=False)  # real environment variables win over .env
-        config = kafka_config(os.environ)
-        check_kafka(config)
+        connection = ready(from_environment(), progress=lambda line: print(line, file=sys.stderr))
         records = generate_orders(args.count, seed=args.seed, customers=args.customers,
                                   bad_ratio=args.bad_ratio)
-        send(records, config, args.topic, rate=args.rate, partitions=args.partitions,
+        send(records, connection.client_config(), args.topic, rate=args.rate, partitions=args.partitions,
              out=lambda line: print(line, flush=True))
         return 0
     except UserError as error:

@@ -4,6 +4,10 @@
 
 -- How the job runs: streaming, checkpointed, the Python functions' worker, the Kafka connector jar.
 SET 'execution.runtime-mode' = 'streaming';
+-- local: Flink's mini-cluster, inside the JVM of the runner or the SQL client
+SET 'execution.target' = 'local';
+-- tableau: the SQL client prints result rows as they come (the runner ignores this one)
+SET 'sql-client.execution.result-mode' = 'tableau';
 SET 'pipeline.name' = 'lesson3-3d';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';

@@ -5,6 +5,10 @@
 
 -- How the job runs: streaming, checkpointed, the Python functions' worker, the Kafka connector jar.
 SET 'execution.runtime-mode' = 'streaming';
+-- local: Flink's mini-cluster, inside the JVM of the runner or the SQL client
+SET 'execution.target' = 'local';
+-- tableau: the SQL client prints result rows as they come (the runner ignores this one)
+SET 'sql-client.execution.result-mode' = 'tableau';
 SET 'pipeline.name' = 'lesson3-all';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
@@ -18,6 +22,7 @@ SET 'restart-strategy.fixed-delay.delay' = '10s';
 SET 'state.backend.type' = 'hashmap';
 SET 'table.exec.state.ttl' = '7d';
 SET 'python.executable' = '<python>';
+SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
 SET 'python.execution-mode' = 'process';
 
