@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
-from lesson3 import broker, console, script, settings
+from lesson3 import broker, checkpoints, console, script, settings
 from lesson3.connection import from_environment, ready
 from lesson3.errors import UsageError, UserError
+from lesson3.paths import ROOT
 
 EPILOG = """\
 jobs:
@@ -41,6 +43,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="with --sql: print real credentials instead of masking them")
     parser.add_argument("--from", dest="startup", choices=settings.STARTUP_MODES,
                         help="where to start reading (default: kafka.startup in config, group-offsets)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="do not continue from the last run's retained checkpoint; start with empty state")
     parser.add_argument("--bounded", action="store_true",
                         help="stop at the end offsets that exist when the job starts, then exit 0")
     parser.add_argument("--topic", help="source topic (default: kafka.topic in config)")
@@ -64,6 +68,9 @@ def run_job(args: argparse.Namespace) -> int:
     topic = args.topic or config["kafka"]["topic"]
     run = script.Run(job=args.job, variant=args.variant, sink=args.sink,
                      startup=args.startup or config["kafka"]["startup"], bounded=args.bounded, topic=topic)
+    checkpoint = None if args.startup or args.fresh else checkpoints.latest(script.checkpoint_dir(config, run))
+    if checkpoint:
+        run = dataclasses.replace(run, resume_from=checkpoint.as_uri())
     connection = from_environment()
     if args.sql:
         print(script.render(config, run, connection, reveal_secrets=args.reveal_secrets,
@@ -75,8 +82,13 @@ def run_job(args: argparse.Namespace) -> int:
     broker.ensure_topic(connection.client_config(), topic)
     statements = script.statements(script.render(config, run, connection))
     print(console.banner(run.jobs), file=status, flush=True)
-    say(f"Flink: starting {run.name} ({run.variant} variant, reading '{topic}' from {run.startup}"
-        f"{', bounded' if run.bounded else ''}, sink {run.sink}) on the local mini-cluster ...")
+    if checkpoint:
+        start = f"continuing from checkpoint {checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint}"
+    else:
+        reason = " (--from given: the last run's checkpoint is not used)" if args.startup else ""
+        start = f"starting with empty state, reading from {run.startup}{reason}"
+    say(f"Flink: {run.name}: {start}; topic '{topic}'{', bounded' if run.bounded else ''}, "
+        f"{run.variant} variant, sink {run.sink}, local mini-cluster ...")
     from lesson3 import flink_job
 
     dead_letter_topic = f"{topic}.dlq"

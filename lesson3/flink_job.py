@@ -11,7 +11,7 @@ import sys
 import traceback
 from typing import Callable, Iterator
 
-from lesson3.errors import KafkaUnavailable, UserError
+from lesson3.errors import KafkaUnavailable, UsageError, UserError
 from lesson3.paths import DATA
 
 LOG = DATA / "logs" / "runner.log"
@@ -24,6 +24,9 @@ KNOWN_CAUSES = [
      "Kafka authentication failed: check CNFL_KC_API_KEY and CNFL_KC_API_SECRET in .env"),
     (r"TimeoutException: Timed out waiting for a node assignment|Failed to list subscribed topic partitions",
      KafkaUnavailable, "Kafka did not answer: is the broker up? (`python runner.py kafka status`)"),
+    (r"Cannot map checkpoint/savepoint state|Failed to rollback to checkpoint", UsageError,
+     "the retained checkpoint does not fit this query, which changed since it was written: run with "
+     "--fresh to start over (the old state is left unused), or run the query that wrote it"),
 ]
 
 

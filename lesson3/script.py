@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 
@@ -40,14 +41,26 @@ class Run:
     startup: str = "group-offsets"
     bounded: bool = False
     topic: str = "orders"
+    resume_from: str | None = None  # a retained checkpoint to continue from
+
 
     @property
     def jobs(self) -> list[str]:
         return list(JOBS) if self.job == "all" else [self.job]
 
     @property
+    def identity(self) -> str:
+        """Names the pipeline's consumer group and checkpoint folder. Another topic, variant or
+        sink is another pipeline (its state does not fit), so each has its own."""
+        return f"{self.job}-{self.variant}-{self.sink}-{self.topic}"
+
+    @property
     def name(self) -> str:
-        return f"lesson3-{self.job}"
+        return f"lesson3-{self.identity}"
+
+
+def checkpoint_dir(settings: dict, run: Run) -> Path:
+    return settings["checkpoint"]["dir"] / run.name
 
 
 def connector_jar() -> str:
@@ -87,12 +100,13 @@ def render(settings: dict, run: Run, connection: Connection, reveal_secrets: boo
         "topic": run.topic,
         "bounded": run.bounded,
         "startup_mode": STARTUP_MODES[run.startup],
-        "group_id": f"{settings['kafka']['group_id_prefix']}-{run.job}",
+        "group_id": f"{settings['kafka']['group_id_prefix']}-{run.identity}",
+        "resume_from": run.resume_from,
         "results_prefix": settings["kafka"]["results_prefix"],
         "kafka_options": connection.flink_options(reveal=reveal_secrets),
         "pipeline_name": run.name,
         "checkpoint_mode": checkpoint_mode.upper().replace("-", "_"),
-        "checkpoint_dir": (settings["checkpoint"]["dir"] / run.name).as_uri(),
+        "checkpoint_dir": checkpoint_dir(settings, run).as_uri(),
         "connector_jar": connector_jar(),
         "python_executable": sys.executable,
         "udf_dir": str(UDFS),

@@ -8,13 +8,13 @@ SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 -- tableau: the SQL client prints result rows as they come (the runner ignores this one)
 SET 'sql-client.execution.result-mode' = 'tableau';
-SET 'pipeline.name' = 'lesson3-3b';
+SET 'pipeline.name' = 'lesson3-3b-udf-blackhole';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
 SET 'execution.checkpointing.interval' = '60s';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
 SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
-SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3b';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3b-udf-blackhole';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
@@ -47,7 +47,7 @@ CREATE TABLE orders_raw (
   'topic' = 't',
   'properties.bootstrap.servers' = 'localhost:9092',
   -- one stable group per job, so committed offsets belong to it across restarts
-  'properties.group.id' = 'lesson3-3b',
+  'properties.group.id' = 'lesson3-3b-udf-blackhole',
   'properties.auto.offset.reset' = 'earliest',
   'scan.startup.mode' = 'group-offsets',
   'format' = 'raw'

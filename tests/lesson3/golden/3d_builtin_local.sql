@@ -8,13 +8,13 @@ SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 -- tableau: the SQL client prints result rows as they come (the runner ignores this one)
 SET 'sql-client.execution.result-mode' = 'tableau';
-SET 'pipeline.name' = 'lesson3-3d';
+SET 'pipeline.name' = 'lesson3-3d-builtin-print';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
 SET 'execution.checkpointing.interval' = '60s';
 SET 'execution.checkpointing.mode' = 'AT_LEAST_ONCE';
 SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
-SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3d';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3d-builtin-print';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
@@ -38,7 +38,7 @@ CREATE TABLE orders_raw (
   'topic' = 'orders',
   'properties.bootstrap.servers' = 'localhost:9092',
   -- one stable group per job, so committed offsets belong to it across restarts
-  'properties.group.id' = 'lesson3-3d',
+  'properties.group.id' = 'lesson3-3d-builtin-print',
   'properties.auto.offset.reset' = 'earliest',
   'scan.startup.mode' = 'earliest-offset',
   -- stop at the end offsets that exist when the job starts
@@ -163,8 +163,9 @@ CREATE TEMPORARY TABLE dead_letters (
 -- Bad records go to the dead-letter topic in a small job of their own, because a SELECT that
 -- streams its rows back to this client cannot share a job with an INSERT. It reads the topic
 -- under its own consumer group, so the two jobs' committed offsets stay apart.
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3d-builtin-print-dead-letters';
 CREATE TEMPORARY TABLE orders_raw_for_dead_letters
-WITH ('properties.group.id' = 'lesson3-3d-dlq')
+WITH ('properties.group.id' = 'lesson3-3d-builtin-print-dlq')
 LIKE orders_raw;
 
 -- Every record judged: `error` names why it is not a valid order, NULL when it is one. Plain SQL,
@@ -214,6 +215,8 @@ INSERT INTO dead_letters
 SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
 FROM checked_for_dead_letters
 WHERE error IS NOT NULL;
+
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3d-builtin-print';
 
 -- The results, streamed back to the client that runs this script (the runner, or the SQL client).
 SELECT * FROM results;

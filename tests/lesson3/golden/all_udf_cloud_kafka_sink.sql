@@ -9,13 +9,13 @@ SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 -- tableau: the SQL client prints result rows as they come (the runner ignores this one)
 SET 'sql-client.execution.result-mode' = 'tableau';
-SET 'pipeline.name' = 'lesson3-all';
+SET 'pipeline.name' = 'lesson3-all-udf-kafka';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
 SET 'execution.checkpointing.interval' = '60s';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
 SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
-SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-all';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-all-udf-kafka';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
@@ -51,7 +51,7 @@ CREATE TABLE orders_raw (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   -- one stable group per job, so committed offsets belong to it across restarts
-  'properties.group.id' = 'lesson3-all',
+  'properties.group.id' = 'lesson3-all-udf-kafka',
   'properties.auto.offset.reset' = 'earliest',
   'scan.startup.mode' = 'group-offsets',
   'format' = 'raw'
@@ -267,7 +267,7 @@ CREATE TEMPORARY TABLE tier_changes_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-tier_changes',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-tier_changes',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
@@ -299,7 +299,7 @@ CREATE TEMPORARY TABLE frequency_changes_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-frequency_changes',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-frequency_changes',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
@@ -331,7 +331,7 @@ CREATE TEMPORARY TABLE category_milestones_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-category_milestones',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-category_milestones',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
