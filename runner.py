@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import threading
 import time
 
 from lesson3 import broker, checkpoints, console, script, settings
@@ -29,6 +30,11 @@ on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or 
 """
 
 
+def say(message: str) -> None:
+    """Progress and status: stderr, so stdout carries only results."""
+    print(message, file=sys.stderr, flush=True)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit code 2, as the contract says
         raise UsageError(f"{message} (see python runner.py --help)")
@@ -42,11 +48,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reveal-secrets", action="store_true",
                         help="with --sql: print real credentials instead of masking them")
     parser.add_argument("--from", dest="startup", choices=settings.STARTUP_MODES,
-                        help="where to start reading (default: kafka.startup in config, group-offsets)")
+                        help="where to start reading, with empty state (default: continue from the last run's "
+                             "checkpoint, else kafka.startup in config: group-offsets, falling back to earliest; "
+                             "with --bounded: earliest)")
     parser.add_argument("--fresh", action="store_true",
                         help="do not continue from the last run's retained checkpoint; start with empty state")
     parser.add_argument("--bounded", action="store_true",
-                        help="stop at the end offsets that exist when the job starts, then exit 0")
+                        help="stop at the end offsets that exist when the job starts, then exit 0; a bounded "
+                             "run is a fresh analysis: it neither continues nor leaves state")
     parser.add_argument("--topic", help="source topic (default: kafka.topic in config)")
     parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
                         help="console format; json prints only JSON objects on stdout (default text)")
@@ -66,9 +75,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run_job(args: argparse.Namespace) -> int:
     config = settings.load(args.config, args.overrides)
     topic = args.topic or config["kafka"]["topic"]
-    run = script.Run(job=args.job, variant=args.variant, sink=args.sink,
-                     startup=args.startup or config["kafka"]["startup"], bounded=args.bounded, topic=topic)
-    checkpoint = None if args.startup or args.fresh else checkpoints.latest(script.checkpoint_dir(config, run))
+    # a bounded run starts over (from earliest unless told) with empty state; see sql/settings.sql.j2
+    startup = args.startup or ("earliest" if args.bounded else config["kafka"]["startup"])
+    run = script.Run(job=args.job, variant=args.variant, sink=args.sink, startup=startup, bounded=args.bounded,
+                     topic=topic)
+    resumable = not (args.startup or args.fresh or args.bounded)
+    checkpoint = checkpoints.latest(script.checkpoint_dir(config, run)) if resumable else None
     if checkpoint:
         run = dataclasses.replace(run, resume_from=checkpoint.as_uri())
     connection = from_environment()
@@ -76,52 +88,78 @@ def run_job(args: argparse.Namespace) -> int:
         print(script.render(config, run, connection, reveal_secrets=args.reveal_secrets,
                             command=" ".join(["runner.py", *sys.argv[1:]]).removeprefix("runner.py ")))
         return 0
-    status = sys.stderr if args.output_format == "json" else sys.stdout
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731 - progress goes to stderr
     ready(connection, progress=say)
     broker.ensure_topic(connection.client_config(), topic)
-    statements = script.statements(script.render(config, run, connection))
-    print(console.banner(run.jobs), file=status, flush=True)
-    if checkpoint:
-        start = f"continuing from checkpoint {checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint}"
-    else:
-        reason = " (--from given: the last run's checkpoint is not used)" if args.startup else ""
-        start = f"starting with empty state, reading from {run.startup}{reason}"
-    say(f"Flink: {run.name}: {start}; topic '{topic}'{', bounded' if run.bounded else ''}, "
-        f"{run.variant} variant, sink {run.sink}, local mini-cluster ...")
-    from lesson3 import flink_job
+    print(console.banner(run.jobs), file=sys.stderr if args.output_format == "json" else sys.stdout, flush=True)
+    say(f"Flink: {run.name}: {describe_start(run, checkpoint, args.startup)}")
+    return watch(run, connection, script.statements(script.render(config, run, connection)),
+                 script.console_topic(config, run), args.output_format)
 
-    dead_letter_topic = f"{topic}.dlq"
-    results = set_aside = 0
-    started = time.monotonic()
-    job = None
+
+def describe_start(run: script.Run, checkpoint, startup_given: str | None) -> str:
+    if checkpoint:
+        where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
+        start = f"continuing from checkpoint {where}"
+    else:
+        reason = (" (--from given: the last run's checkpoint is not used)" if startup_given and not run.bounded
+                  else " (bounded: a fresh analysis of the topic)" if run.bounded else "")
+        start = f"starting with empty state, reading from {run.startup}{reason}"
+    return (f"{start}; topic '{run.topic}'{', bounded' if run.bounded else ''}, {run.variant} variant, "
+            f"sink {run.sink}, local mini-cluster ...")
+
+
+def watch(run: script.Run, connection, statements: list[str], console_topic: str, output_format: str) -> int:
+    """Submit the job; print its results as they come (print sink) until it ends or Ctrl-C."""
+    from lesson3 import flink_job
+    from lesson3.results import ResultReader
+
+    reader = ResultReader(connection, console_topic) if run.sink == "print" else None
+    counts = {"results": 0, "bad": 0}
 
     def show(row: dict) -> None:
-        nonlocal results, set_aside
         if row["job"] == "bad":
-            set_aside += 1
-            say(f"⚠ set aside bad record #{set_aside} (partition {row['record_partition']}, "
-                f"offset {row['record_offset']}): {row['error']} -> {dead_letter_topic}")
+            counts["bad"] += 1
+            say(f"⚠ set aside bad record #{counts['bad']} (partition {row['record_partition']}, "
+                f"offset {row['record_offset']}): {row['error']} -> {run.topic}.dlq")
             return
-        results += 1
-        for line in console.lines(row, args.output_format):
+        counts["results"] += 1
+        for line in console.lines(row, output_format):
             print(line, flush=True)
 
+    started = time.monotonic()
+    job = flink_job.Job(statements)
+    say(f"Flink: job {job.job_id} running; Ctrl-C stops it")
+    ended, failure = threading.Event(), []
+
+    def wait() -> None:
+        try:
+            job.wait()
+        except UserError as error:
+            failure.append(error)
+        finally:
+            ended.set()
+
+    threading.Thread(target=wait, daemon=True).start()
     try:
-        job = flink_job.Job(statements)
-        say(f"Flink: running job(s) {', '.join(job.job_ids)}; Ctrl-C stops")
-        if job.is_query:
-            for row in job.rows([name for name, _ in script.RESULT_COLUMNS]):
+        while not ended.is_set():
+            for row in reader.poll(0.2) if reader else ():
                 show(row)
-        job.wait()
-        ended = "finished"
+            if not reader:
+                ended.wait(0.5)
+        if failure:
+            raise failure[0]
+        for row in reader.drain() if reader else ():
+            show(row)
+        outcome = "finished"
     except KeyboardInterrupt:
-        ended = "stopped"
-        if job:
-            job.cancel()
-    counts = f"{results} results, {set_aside} bad records set aside on {dead_letter_topic}" if job and job.is_query \
-        else f"results in the {run.sink} sink, bad records on {dead_letter_topic}"
-    say(f"{run.name} {ended} after {time.monotonic() - started:.1f}s: {counts}")
+        job.cancel()
+        outcome = "stopped (state kept in its checkpoints; run the same command to continue)"
+    finally:
+        if reader:
+            reader.close()
+    shown = (f"{counts['results']} results, {counts['bad']} bad records set aside on {run.topic}.dlq"
+             if reader else f"results in the {run.sink} sink, bad records on {run.topic}.dlq")
+    say(f"{run.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}")
     return 0
 
 

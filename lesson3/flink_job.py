@@ -49,25 +49,19 @@ def explain(error: Exception) -> UserError:
 
 
 class Job:
-    """The jobs a script submits: iterate `rows()` when it ends in a SELECT, else `wait()`.
-
-    A script may submit more than one Flink job (the console run sets bad records aside in a job
-    of its own); the last statement's result is the one that matters to the console.
-    """
+    """The Flink job a script submits (its last statement); `wait()` until it ends, or `cancel()`."""
 
     def __init__(self, statements: list[str]):
         from pyflink.table import EnvironmentSettings, TableEnvironment
 
         self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
-        self._submitted = []  # TableResults of statements that started a Flink job
         try:
-            for statement in statements:
+            for statement in statements[:-1]:
                 self._execute(statement)
+            self._result = self._t_env.execute_sql(statements[-1])
         except Exception as error:
             raise explain(error) from None
-        self._result = self._submitted[-1]
-        self.is_query = statements[-1].lstrip().upper().startswith("SELECT")
-        self.job_ids = [str(result.get_job_client().get_job_id()) for result in self._submitted]
+        self.job_id = str(self._result.get_job_client().get_job_id())
 
     def _execute(self, statement: str) -> None:
         """TableEnvironment has no SET statement (only the SQL client does): apply it to the config."""
@@ -78,33 +72,17 @@ class Job:
             if key == "python.files":  # functions are also resolved in this process, as add_python_file does
                 sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
         else:
-            result = self._t_env.execute_sql(statement)
-            if result.get_job_client() is not None:
-                self._submitted.append(result)
-
-    def rows(self, columns: list[str]) -> Iterator[dict]:
-        """The query's rows as dicts; only inserts and update-afters (the state after each change)."""
-        from pyflink.common import RowKind
-
-        try:
-            with self._result.collect() as results:
-                for row in results:
-                    if row.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER):
-                        yield dict(zip(columns, row))
-        except Exception as error:
-            raise explain(error) from None
+            self._t_env.execute_sql(statement)
 
     def wait(self) -> None:
-        """Until every submitted job has ended (only bounded jobs end by themselves)."""
+        """Until the job ends (only a bounded job ends by itself)."""
         try:
-            for result in self._submitted:
-                result.wait()
+            self._result.wait()
         except Exception as error:
             raise explain(error) from None
 
     def cancel(self) -> None:
-        for result in self._submitted:
-            try:
-                result.get_job_client().cancel().result()
-            except Exception:
-                pass  # already finished, or the mini-cluster is gone: nothing left to stop
+        try:
+            self._result.get_job_client().cancel().result()
+        except Exception:
+            pass  # already finished, or the mini-cluster is gone: nothing left to stop

@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="share of bad records (not JSON, missing fields, amount out of range, ...) "
                              "sent instead of valid orders, to exercise the dead-letter topic "
                              "(default: 0)")
+    parser.add_argument("--id-prefix", default="order", metavar="PREFIX",
+                        help="order ids are PREFIX_00001 and up (default: order); give each run its own, "
+                             "e.g. order_$(date +%%s), or the jobs take its orders for redeliveries")
     parser.add_argument("--topic", type=_topic, default="orders",
                         help="topic to send to; created if missing (default: orders)")
     parser.add_argument("--partitions", type=_number(int, lambda n: n >= 1, "must be >= 1"), default=1,
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
         connection = ready(from_environment(), progress=lambda line: print(line, file=sys.stderr))
         records = generate_orders(args.count, seed=args.seed, customers=args.customers,
-                                  bad_ratio=args.bad_ratio)
+                                  bad_ratio=args.bad_ratio, id_prefix=args.id_prefix)
         send(records, connection.client_config(), args.topic, rate=args.rate, partitions=args.partitions,
              out=lambda line: print(line, flush=True))
         return 0

@@ -68,19 +68,23 @@ def describe(order: dict) -> str:
 
 
 def generate_orders(count: int | None, seed: int, customers: int = 10, bad_ratio: float = 0.0,
-                    start_ms: int = START_MS) -> Iterator[Record]:
-    """Yield `count` records (endless when None); each is bad with probability `bad_ratio`."""
+                    start_ms: int = START_MS, id_prefix: str = "order") -> Iterator[Record]:
+    """Yield `count` records (endless when None); each is bad with probability `bad_ratio`.
+
+    Order ids are `<id_prefix>_00001` and up: give each run its own prefix when its orders must not
+    look like redeliveries of an earlier run's (the jobs count each orderId once)."""
     if count is not None and count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
     if customers < 1:
         raise ValueError(f"customers must be >= 1, got {customers}")
     if not 0.0 <= bad_ratio <= 1.0:
         raise ValueError(f"bad_ratio must be between 0 and 1, got {bad_ratio}")
-    records = _records(random.Random(seed), customers, bad_ratio, start_ms)
+    records = _records(random.Random(seed), customers, bad_ratio, start_ms, id_prefix)
     return records if count is None else islice(records, count)
 
 
-def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int) -> Iterator[Record]:
+def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int,
+             id_prefix: str) -> Iterator[Record]:
     customer_ids = [f"customer_{n:03d}" for n in range(1, customers + 1)]
     # Zipf-like weights: a few customers order much more often than the rest, as in a real shop,
     # so some reach VIP and FREQUENT while others stay NEW.
@@ -100,10 +104,10 @@ def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int
             bad_number = next(bad_numbers)
             # Bad records get their own id space so they never collide with a valid order's id
             # (the jobs deduplicate on orderId).
-            draft = _order(f"bad_{bad_number + 1:05d}", customer, amount, category, timestamp)
+            draft = _order(f"{id_prefix}_bad_{bad_number + 1:05d}", customer, amount, category, timestamp)
             yield _bad_record(BAD_KINDS[bad_number % len(BAD_KINDS)], draft)
         else:
-            order = _order(f"order_{next(order_numbers):05d}", customer, amount, category, timestamp)
+            order = _order(f"{id_prefix}_{next(order_numbers):05d}", customer, amount, category, timestamp)
             yield Record(key=customer, value=serialize(order), order=order)
         timestamp += rng.randint(1, 500)
 

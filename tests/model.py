@@ -65,7 +65,11 @@ def _frequency(n: int, rules: Rules) -> str:
 class Expected:
     """Every event a job must emit, per key in order, and the records to set aside."""
     events: dict = field(default_factory=lambda: defaultdict(list))  # (job, key) -> [event, ...]
-    bad: int = 0
+    bad_offsets: list = field(default_factory=list)  # offsets of the records to set aside
+
+    @property
+    def bad(self) -> int:
+        return len(self.bad_offsets)
 
 
 def expected(values: list[bytes | None], rules: Rules = Rules()) -> Expected:
@@ -74,10 +78,10 @@ def expected(values: list[bytes | None], rules: Rules = Rules()) -> Expected:
     customer_total, customer_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
     category_total, category_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
     category_max: dict[str, Decimal] = {}
-    for value in values:
+    for offset, value in enumerate(values):
         order = valid_order(value)
         if order is None:
-            result.bad += 1
+            result.bad_offsets.append(offset)
             continue
         if order["orderId"] in seen:
             continue

@@ -1,12 +1,14 @@
 """State survives a crash: kill -9 after a checkpoint, produce more, run again: exact totals."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from decimal import Decimal
 
 from lesson3 import checkpoints
 from lesson3.paths import ROOT
@@ -14,8 +16,26 @@ from tests import model
 from tests.conftest import produce, seeded_values
 
 
-def last_event_per_key(events_by_key: dict) -> dict:
-    return {key: events[-1] for key, events in events_by_key.items()}
+def start(*args: str) -> subprocess.Popen:
+    """The runner in its own process group, as a user's terminal would hold it."""
+    return subprocess.Popen([sys.executable, "runner.py", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def read_until(job: subprocess.Popen, done, timeout_s: float = 180) -> dict:
+    """Read JSON results into {customer: last totals event} until `done(latest)` holds."""
+    latest, deadline = {}, time.monotonic() + timeout_s
+    for line in job.stdout:
+        event = json.loads(line, parse_float=Decimal)
+        latest[event["customerId"]] = event
+        if done(latest):
+            return latest
+        assert time.monotonic() < deadline, "the expected results did not come in time"
+    raise AssertionError(f"the runner ended early: {job.stderr.read()[-2000:]}")
+
+
+def final_totals(values: list) -> dict:
+    return {key[1]: events[-1] for key, events in model.expected(values).events.items() if key[0] == "3a"}
 
 
 def test_kill_9_then_run_again_continues_exactly(kafka, runner, tmp_path):
@@ -23,35 +43,38 @@ def test_kill_9_then_run_again_continues_exactly(kafka, runner, tmp_path):
     values = seeded_values(1200, seed=11, bad_ratio=0.02, duplicate_ratio=0.01)
     first, later = values[:800], values[800:]
     produce(topic, first)
-    options = ["--topic", topic, "--format", "json", "--variant", "builtin",
+    options = ["3a", "--topic", topic, "--format", "json", "--variant", "builtin",
                "--set", f"checkpoint.dir={tmp_path}", "--set", "checkpoint.interval=2s"]
-    job = subprocess.Popen([sys.executable, "runner.py", "3a", *options], cwd=ROOT, stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+
+    job = start(*options)
     try:
-        results_of_first = sum(len(events) for key, events in model.expected(first).events.items() if key[0] == "3a")
-        for seen, _ in enumerate(job.stdout, start=1):  # every result of the first part printed ...
-            if seen == results_of_first:
-                break
-        printed_at = time.time()
-        deadline, checkpoint = time.monotonic() + 60, None
-        while time.monotonic() < deadline:  # ... and a checkpoint taken after that
-            checkpoint = checkpoints.latest(tmp_path / f"lesson3-3a-builtin-print-{topic}")
-            if checkpoint and checkpoint.stat().st_mtime > printed_at:
-                break
+        read_until(job, lambda latest: latest == final_totals(first))
+        printed_at, checkpoint = time.time(), None
+        while not (checkpoint and checkpoint.stat().st_mtime > printed_at):  # a checkpoint after them
             time.sleep(0.5)
-        assert checkpoint, "no checkpoint within 60 s"
+            checkpoint = checkpoints.latest(tmp_path / f"lesson3-3a-builtin-print-{topic}")
+            assert time.time() - printed_at < 60, "no checkpoint within 60 s"
     finally:
         os.killpg(job.pid, signal.SIGKILL)  # the whole process group: runner, JVM, Python workers
         job.wait()
 
     produce(topic, later)
-    run = runner("3a", "--bounded", *options)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "continuing from checkpoint" in run.stderr
-    resumed = last_event_per_key(model.events_by_key(run.stdout))
-    expected = last_event_per_key(model.expected(first + later).events)
-    assert resumed  # the later orders moved some totals on
-    for key, event in resumed.items():
-        assert event == expected[key], f"{key}: {event} != {expected[key]}"
-    customers_with_later_orders = {("3a", order["customerId"]) for order in map(model.valid_order, later) if order}
-    assert customers_with_later_orders <= resumed.keys()
+    expected = final_totals(first + later)
+    moved = {order["customerId"] for order in map(model.valid_order, later) if order}
+    job = start(*options)
+    try:
+        latest = read_until(job, lambda latest: all(latest.get(c) == expected[c] for c in moved))
+    finally:
+        job.send_signal(signal.SIGINT)
+        _, stderr = job.communicate(timeout=60)
+    assert "continuing from checkpoint" in stderr
+    assert job.returncode == 0 and "stopped" in stderr and "Traceback" not in stderr
+    assert {c: latest[c] for c in moved} == {c: expected[c] for c in moved}
+
+    bounded = runner("3a", "--bounded", *options[1:])  # a fresh analysis of the whole topic agrees
+    assert bounded.returncode == 0, bounded.stderr[-2000:]
+    assert last_events(bounded.stdout) == expected
+
+
+def last_events(lines: list) -> dict:
+    return {key[1]: events[-1] for key, events in model.events_by_key(lines).items()}

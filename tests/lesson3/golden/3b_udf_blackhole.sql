@@ -2,24 +2,23 @@
 -- Rendered by `python runner.py 3b --sql` from the templates in sql/ and config.
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 
--- How the job runs: streaming, checkpointed, the Python functions' worker, the Kafka connector jar.
+-- How the job runs: streaming on Flink's mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
--- local: Flink's mini-cluster, inside the JVM of the runner or the SQL client
 SET 'execution.target' = 'local';
--- tableau: the SQL client prints result rows as they come (the runner ignores this one)
-SET 'sql-client.execution.result-mode' = 'tableau';
-SET 'pipeline.name' = 'lesson3-3b-udf-blackhole';
+SET 'pipeline.name' = 'lesson3-3b-udf-blackhole-t';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
-SET 'execution.checkpointing.interval' = '60s';
-SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
-SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
-SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3b-udf-blackhole';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
 SET 'state.backend.type' = 'hashmap';
 SET 'table.exec.state.ttl' = '7d';
+-- Checkpoints: the state and the offsets a later run continues from (kept when the job is cancelled).
+SET 'execution.checkpointing.interval' = '60s';
+SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-3b-udf-blackhole-t';
+-- The Python worker that runs udfs/ (python.client.executable: where the SQL client resolves them).
 SET 'python.executable' = '<python>';
 SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
@@ -46,8 +45,8 @@ CREATE TABLE orders_raw (
   'connector' = 'kafka',
   'topic' = 't',
   'properties.bootstrap.servers' = 'localhost:9092',
-  -- one stable group per job, so committed offsets belong to it across restarts
-  'properties.group.id' = 'lesson3-3b-udf-blackhole',
+  -- one stable group per pipeline, so committed offsets belong to it across restarts
+  'properties.group.id' = 'lesson3-3b-udf-blackhole-t',
   'properties.auto.offset.reset' = 'earliest',
   'scan.startup.mode' = 'group-offsets',
   'format' = 'raw'

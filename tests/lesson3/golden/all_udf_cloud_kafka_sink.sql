@@ -3,24 +3,23 @@
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 -- Credentials are masked: print the runnable script with `python runner.py all --sql --reveal-secrets`.
 
--- How the job runs: streaming, checkpointed, the Python functions' worker, the Kafka connector jar.
+-- How the job runs: streaming on Flink's mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
--- local: Flink's mini-cluster, inside the JVM of the runner or the SQL client
 SET 'execution.target' = 'local';
--- tableau: the SQL client prints result rows as they come (the runner ignores this one)
-SET 'sql-client.execution.result-mode' = 'tableau';
-SET 'pipeline.name' = 'lesson3-all-udf-kafka';
+SET 'pipeline.name' = 'lesson3-all-udf-kafka-orders';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
-SET 'execution.checkpointing.interval' = '60s';
-SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
-SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
-SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-all-udf-kafka';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
 SET 'state.backend.type' = 'hashmap';
 SET 'table.exec.state.ttl' = '7d';
+-- Checkpoints: the state and the offsets a later run continues from (kept when the job is cancelled).
+SET 'execution.checkpointing.interval' = '60s';
+SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-all-udf-kafka-orders';
+-- The Python worker that runs udfs/ (python.client.executable: where the SQL client resolves them).
 SET 'python.executable' = '<python>';
 SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
@@ -50,8 +49,8 @@ CREATE TABLE orders_raw (
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
-  -- one stable group per job, so committed offsets belong to it across restarts
-  'properties.group.id' = 'lesson3-all-udf-kafka',
+  -- one stable group per pipeline, so committed offsets belong to it across restarts
+  'properties.group.id' = 'lesson3-all-udf-kafka-orders',
   'properties.auto.offset.reset' = 'earliest',
   'scan.startup.mode' = 'group-offsets',
   'format' = 'raw'
@@ -267,7 +266,7 @@ CREATE TEMPORARY TABLE tier_changes_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-tier_changes',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-tier_changes',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
@@ -299,7 +298,7 @@ CREATE TEMPORARY TABLE frequency_changes_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-frequency_changes',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-frequency_changes',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
@@ -331,7 +330,7 @@ CREATE TEMPORARY TABLE category_milestones_topic (
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-category_milestones',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_milestones',
   -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',

@@ -1,0 +1,274 @@
+"""Benchmark: every job in both variants over one backlog, and the live path's latency.
+
+    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about half an hour)
+    python -m bench.run --orders 100000         # a quicker look
+
+For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
+over a one-order topic (the start-up time) and over the backlog; orders/s is the backlog over the
+difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers. The live
+latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
+steady rate. Results: a table here, bench/results.json and bench/results.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from confluent_kafka import Producer
+
+from lesson3 import broker
+from lesson3.paths import ROOT
+from producer.orders import generate_orders
+
+OUT = ROOT / "bench"
+JOBS = ["3a", "3b", "3c", "3d", "all"]
+VARIANTS = ["builtin", "udf"]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def topic_size(topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": "bench-size"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            return 0
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                   for p in metadata.partitions)
+    finally:
+        consumer.close()
+
+
+def load(topic: str, orders: int, customers: int) -> None:
+    """Put `orders` seeded orders on `topic` once; a later run finds them there."""
+    have = topic_size(topic)
+    if have == orders:
+        say(f"backlog: {topic} already holds {orders:,} orders")
+        return
+    if have:
+        raise SystemExit(f"{topic} holds {have:,} records, not {orders:,}: delete it or pick other sizes")
+    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
+    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "linger.ms": 50, "batch.size": 1_000_000,
+                         "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
+    started = time.monotonic()
+    for n, record in enumerate(generate_orders(orders, seed=1, customers=customers), start=1):
+        while True:
+            try:
+                producer.produce(topic, record.value, key=record.key)
+                break
+            except BufferError:
+                producer.poll(0.1)
+        if n % 100_000 == 0:
+            producer.poll(0)
+            say(f"backlog: {n:,}/{orders:,} orders produced")
+    producer.flush()
+    say(f"backlog: {orders:,} orders on {topic} in {time.monotonic() - started:.0f}s")
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _rss_mb(pid: int) -> tuple[str, float]:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        rss = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                   if line.startswith("VmRSS"))
+        return command, int(rss.split()[1]) / 1024
+    except (OSError, StopIteration):
+        return "", 0.0
+
+
+class PeakMemory(threading.Thread):
+    """Samples the RSS of a process tree: the JVM (Flink) and the Python UDF workers apart."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.flink_mb, self.python_workers_mb, self.done = pid, 0.0, 0.0, False
+
+    def run(self) -> None:
+        while not self.done:
+            flink = workers = 0.0
+            for pid in _tree(self.pid)[1:]:
+                command, mb = _rss_mb(pid)
+                if "java" in command.split(" ")[0]:
+                    flink += mb
+                elif "beam" in command or "pyflink" in command:
+                    workers += mb
+            self.flink_mb, self.python_workers_mb = max(self.flink_mb, flink), max(self.python_workers_mb, workers)
+            time.sleep(0.5)
+
+
+def run_job(job: str, variant: str, topic: str, extra: list[str]) -> dict:
+    command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--bounded", "--from",
+               "earliest", "--sink", "blackhole", "--topic", topic, *extra]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    memory = PeakMemory(process.pid)
+    memory.start()
+    _, stderr = process.communicate()
+    memory.done = True
+    if process.returncode != 0:
+        raise SystemExit(f"{job} {variant} failed:\n{stderr[-2000:]}")
+    return {"seconds": time.monotonic() - started, "flink_mb": round(memory.flink_mb),
+            "python_workers_mb": round(memory.python_workers_mb)}
+
+
+def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], variants: list[str],
+               extra: list[str]) -> list[dict]:
+    rows = []
+    for job in jobs:
+        for variant in variants:
+            say(f"throughput: {job} {variant}: start-up run ...")
+            startup = run_job(job, variant, tiny_topic, extra)
+            say(f"throughput: {job} {variant}: backlog run ({orders:,} orders) ...")
+            full = run_job(job, variant, topic, extra)
+            work = max(full["seconds"] - startup["seconds"], 0.001)
+            row = {"job": job, "variant": variant, "orders": orders, "startup_s": round(startup["seconds"], 1),
+                   "total_s": round(full["seconds"], 1), "orders_per_s": round(orders / work),
+                   "flink_mb": full["flink_mb"], "python_workers_mb": full["python_workers_mb"]}
+            say(f"throughput: {row}")
+            rows.append(row)
+    return rows
+
+
+def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -> dict:
+    """p50/p99 from an order's send to its result line, at `rate` orders/s, on a fresh topic."""
+    topic = f"bench-live-{int(time.time())}"
+    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
+    command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format", "json",
+               "--from", "earliest", "--topic", topic, *extra]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    sent: dict[tuple[str, int], float] = {}   # (customerId, its n-th order) -> send time
+    arrived: list[float] = []
+    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "linger.ms": 0})
+    started_at = time.monotonic()
+
+    def read() -> None:
+        first_result = True
+        for line in process.stdout:
+            event = json.loads(line)
+            if event.get("kind") != "totals":
+                continue
+            key = (event["customerId"], event["orders"])
+            if first_result:  # the warm-up order: the job is up, start the clock
+                first_result = False
+                ready.set()
+            elif key in sent:
+                arrived.append(time.time() - sent[key])
+
+    ready = threading.Event()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    producer.produce(topic, json.dumps({"orderId": "warm-up", "customerId": "warm-up", "amount": 1.0,
+                                        "category": "Books"}).encode())
+    producer.flush()
+    say(f"latency: waiting for {job} {variant} to start ...")
+    if not ready.wait(180):
+        process.kill()
+        raise SystemExit("latency: the job printed nothing within 180 s")
+    startup_s = time.monotonic() - started_at
+    counts: dict[str, int] = {}
+    say(f"latency: {rate} orders/s for {seconds}s ...")
+    begin = time.monotonic()
+    for n, record in enumerate(generate_orders(rate * seconds, seed=5, customers=10_000), start=0):
+        due = begin + n / rate
+        while (delay := due - time.monotonic()) > 0:
+            producer.poll(min(delay, 0.01))
+        order = dict(record.order, timestamp=int(time.time() * 1000))
+        counts[order["customerId"]] = counts.get(order["customerId"], 0) + 1
+        sent[order["customerId"], counts[order["customerId"]]] = order["timestamp"] / 1000
+        producer.produce(topic, json.dumps(order).encode(), key=record.key)
+    producer.flush()
+    time.sleep(5)
+    process.terminate()
+    process.wait(60)
+    arrived.sort()
+    quantile = lambda q: round(arrived[min(len(arrived) - 1, int(q * len(arrived)))] * 1000)  # noqa: E731
+    return {"job": job, "variant": variant, "rate": rate, "seconds": seconds, "results": len(arrived),
+            "startup_to_first_result_s": round(startup_s, 1),
+            "p50_ms": quantile(0.50) if arrived else None, "p99_ms": quantile(0.99) if arrived else None,
+            "mean_ms": round(statistics.mean(arrived) * 1000) if arrived else None}
+
+
+def chart(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    jobs = sorted({r["job"] for r in rows}, key=JOBS.index)
+    figure, axis = plt.subplots(figsize=(8, 4))
+    width = 0.38
+    for i, variant in enumerate(VARIANTS):
+        values = [next((r["orders_per_s"] for r in rows if r["job"] == j and r["variant"] == variant), 0)
+                  for j in jobs]
+        bars = axis.bar([x + (i - 0.5) * width for x in range(len(jobs))], values, width, label=variant)
+        axis.bar_label(bars, labels=[f"{v / 1000:.0f}k" for v in values], fontsize=8)
+    axis.set_xticks(range(len(jobs)), jobs)
+    axis.set_ylabel("orders/s (start-up subtracted)")
+    axis.set_title(f"Backlog of {rows[0]['orders']:,} orders, parallelism 1, 2 cores")
+    axis.legend(title="variant")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def table(rows: list[dict]) -> str:
+    header = "| job | variant | orders/s | start-up s | total s | Flink MB | Python workers MB |\n|---|---|---|---|---|---|---|"
+    return "\n".join([header] + [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | {r['startup_s']} | "
+                                 f"{r['total_s']} | {r['flink_mb']} | {r['python_workers_mb']} |" for r in rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--jobs", nargs="+", default=JOBS, choices=JOBS)
+    parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
+    parser.add_argument("--latency-rate", type=int, default=2000)
+    parser.add_argument("--latency-seconds", type=int, default=30)
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="config overrides passed to every run (to compare settings)")
+    parser.add_argument("--label", default="results", help="name of the output files in bench/")
+    args = parser.parse_args(argv)
+    extra = [part for override in args.overrides for part in ("--set", override)]
+    say(f"Kafka: {broker.start(say)}")
+    topic, tiny = f"bench-orders-{args.orders}-{args.customers}", "bench-orders-1"
+    load(topic, args.orders, args.customers)
+    load(tiny, 1, 1)
+    rows = throughput(args.orders, topic, tiny, args.jobs, args.variants, extra)
+    results = {"machine": f"{os.cpu_count()} cores", "overrides": args.overrides, "throughput": rows}
+    if not args.skip_latency:
+        results["latency"] = latency(args.latency_rate, args.latency_seconds, "3a", "udf", extra)
+    (OUT / f"{args.label}.json").write_text(json.dumps(results, indent=2) + "\n")
+    chart(rows, OUT / f"{args.label}.png")
+    print(table(rows))
+    if "latency" in results:
+        print(f"\nlive latency: {results['latency']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

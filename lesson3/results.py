@@ -1,0 +1,51 @@
+"""Reads a console run's result rows back from its Kafka topic, from where the topic ended before
+the job started: the rows of this run only, on the mini-cluster and on a remote cluster alike."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Iterator
+
+from lesson3.connection import Connection
+
+RETENTION_MS = 24 * 3600 * 1000  # console rows are for watching, not for keeping
+
+
+class ResultReader:
+    def __init__(self, connection: Connection, topic: str):
+        from confluent_kafka import Consumer, TopicPartition
+
+        from lesson3 import broker
+
+        broker.ensure_topic(connection.client_config(), topic, config={"retention.ms": str(RETENTION_MS)})
+        self._consumer = Consumer({**connection.client_config(), "group.id": f"{topic}.reader",
+                                   "enable.auto.commit": False, "isolation.level": "read_uncommitted"})
+        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        assignment = []
+        for partition in partitions:
+            _, end = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+            assignment.append(TopicPartition(topic, partition, end))
+        self._topic = topic
+        self._consumer.assign(assignment)
+
+    def poll(self, timeout_s: float) -> Iterator[dict]:
+        """The rows that arrived within `timeout_s`."""
+        for message in self._consumer.consume(500, timeout_s):
+            if message.error() is None and message.value() is not None:
+                yield json.loads(message.value(), parse_float=Decimal)
+
+    def drain(self) -> Iterator[dict]:
+        """Every row up to the topic's current end (after the job has finished writing)."""
+        from confluent_kafka import TopicPartition
+
+        partitions = self._consumer.assignment()
+        ends = {p.partition: self._consumer.get_watermark_offsets(TopicPartition(self._topic, p.partition),
+                                                                   timeout=10)[1] for p in partitions}
+        while True:
+            positions = {p.partition: p.offset for p in self._consumer.position(partitions)}
+            if all(positions[p] >= end or end == 0 for p, end in ends.items()):
+                return
+            yield from self.poll(0.5)
+
+    def close(self) -> None:
+        self._consumer.close()
