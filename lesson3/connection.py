@@ -87,6 +87,12 @@ def _reason(error) -> str:
     return re.sub(r" \(after \d+ms in state \w+\)$", "", text)
 
 
+def mask_secret(text: str) -> str:
+    """`text` without the configured secret, for anything the project prints or logs."""
+    secret = os.environ.get("CNFL_KC_API_SECRET")
+    return text.replace(secret, MASK) if secret else text
+
+
 def from_environment() -> Connection:
     """The Kafka named by the environment/.env, or the embedded broker when none is named."""
     load_dotenv(ROOT / ".env", override=False)

@@ -11,6 +11,7 @@ import sys
 import traceback
 from typing import Callable, Iterator
 
+from lesson3.connection import mask_secret
 from lesson3.errors import KafkaUnavailable, UsageError, UserError
 from lesson3.paths import DATA
 
@@ -37,11 +38,14 @@ def _root_cause(text: str) -> str:
 
 
 def explain(error: Exception) -> UserError:
-    """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log."""
-    text = str(error)
+    """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log.
+
+    Flink quotes a table's options in its errors, the JAAS config among them: the secret is
+    masked in both."""
+    text = mask_secret(str(error))
     LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(LOG, "a", encoding="utf-8") as log:
-        log.write(traceback.format_exc() + "\n")
+        log.write(mask_secret(traceback.format_exc()) + "\n")
     for pattern, kind, advice in KNOWN_CAUSES:
         if re.search(pattern, text):
             return kind(advice)

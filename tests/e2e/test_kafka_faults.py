@@ -1,0 +1,51 @@
+"""The Kafka side of real use: SASL/PLAIN credentials, and a broker that goes away during a run."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+from lesson3 import broker
+from lesson3.paths import DATA, ROOT
+from tests.conftest import produce, run_runner, seeded_values
+from tests.e2e.test_jobs import assert_matches_model
+from tests.e2e.test_restarts import final_totals, read_until, start
+
+
+def test_a_job_runs_through_sasl_plain_and_never_shows_the_secret(kafka):
+    topic = f"test-sasl-{uuid.uuid4().hex[:8]}"
+    values = seeded_values(300, seed=5, bad_ratio=0.02)
+    produce(topic, values)
+    env = {"CNFL_KAFKA_BROKER": broker.SASL_BOOTSTRAP, "CNFL_KC_API_KEY": broker.SASL_USER,
+           "CNFL_KC_API_SECRET": broker.SASL_PASSWORD, "CNFL_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"}
+    done = subprocess.run([sys.executable, "runner.py", "3a", "--bounded", "--format", "json", "--topic", topic],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240, env={**os.environ, **env})
+    run = type("Run", (), {"returncode": done.returncode, "stdout": done.stdout.splitlines(),
+                           "stderr": done.stderr})
+    assert_matches_model(run, type("Topic", (), {"values": values}), ["3a"])
+    logs = [path.read_text(errors="replace") for path in (DATA / "logs").glob("*.log")]
+    assert all(broker.SASL_PASSWORD not in text for text in [done.stdout, done.stderr, *logs])
+
+
+def test_broker_stopped_and_started_during_a_run(kafka, tmp_path):
+    topic = f"test-outage-{uuid.uuid4().hex[:8]}"
+    values = seeded_values(900, seed=8)
+    first, later = values[:450], values[450:]
+    produce(topic, first)
+    job = start("3a", "--topic", topic, "--format", "json", "--variant", "builtin",
+                "--set", f"checkpoint.dir={tmp_path}", "--set", "checkpoint.interval=2s")
+    try:
+        read_until(job, lambda latest: latest == final_totals(first))
+        broker.stop()
+        time.sleep(5)
+        broker.start(progress=lambda message: None)
+        produce(topic, later)
+        expected = final_totals(first + later)
+        read_until(job, lambda latest: latest == expected, timeout_s=240)
+    finally:
+        job.send_signal(signal.SIGINT)
+        job.communicate(timeout=60)
+    assert job.returncode == 0
