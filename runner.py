@@ -9,6 +9,7 @@ import threading
 import time
 
 from lesson3 import broker, checkpoints, console, script, settings
+from lesson3 import cluster as flink_cluster
 from lesson3.connection import from_environment, ready
 from lesson3.errors import UsageError, UserError
 from lesson3.paths import ROOT
@@ -23,6 +24,7 @@ jobs:
 
 other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
+  python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081
   python runner.py sql-client [-f FILE]       Flink's SQL client with the project's jars and UDFs
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
@@ -63,6 +65,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="print: the console; kafka: a topic per analysis; blackhole: discard (default print)")
     parser.add_argument("--variant", choices=("udf", "builtin"), default="udf",
                         help="udf: rules as Python functions (default); builtin: the same in plain SQL")
+    parser.add_argument("--cluster", metavar="HOST:PORT",
+                        help="submit to a running Flink cluster instead of the embedded mini-cluster "
+                             "(default: cluster in config, empty)")
     parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key by dotted path, e.g. thresholds.vip=300; repeatable")
@@ -73,7 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def run_job(args: argparse.Namespace) -> int:
-    config = settings.load(args.config, args.overrides)
+    config = settings.load(args.config, args.overrides + ([f"cluster={args.cluster}"] if args.cluster else []))
     topic = args.topic or config["kafka"]["topic"]
     # a bounded run starts over (from earliest unless told) with empty state; see sql/settings.sql.j2
     startup = args.startup or ("earliest" if args.bounded else config["kafka"]["startup"])
@@ -91,12 +96,17 @@ def run_job(args: argparse.Namespace) -> int:
     ready(connection, progress=say)
     broker.ensure_topic(connection.client_config(), topic)
     print(console.banner(run.jobs), file=sys.stderr if args.output_format == "json" else sys.stdout, flush=True)
-    say(f"Flink: {run.name}: {describe_start(run, checkpoint, args.startup)}")
+    cluster = config["cluster"]
+    if cluster and not flink_cluster.overview(cluster):
+        raise UserError(f"no Flink cluster answers at {cluster}: start one (`python runner.py cluster start`) "
+                        "or leave out --cluster to use the embedded mini-cluster")
+    where_it_runs = f"cluster {cluster}" if cluster else "local mini-cluster"
+    say(f"Flink: {run.name}: {describe_start(run, checkpoint, args.startup, where_it_runs)}")
     return watch(run, connection, script.statements(script.render(config, run, connection)),
-                 script.console_topic(config, run), args.output_format)
+                 script.console_topic(config, run), args.output_format, cluster)
 
 
-def describe_start(run: script.Run, checkpoint, startup_given: str | None) -> str:
+def describe_start(run: script.Run, checkpoint, startup_given: str | None, where_it_runs: str) -> str:
     if checkpoint:
         where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
         start = f"continuing from checkpoint {where}"
@@ -105,10 +115,11 @@ def describe_start(run: script.Run, checkpoint, startup_given: str | None) -> st
                   else " (bounded: a fresh analysis of the topic)" if run.bounded else "")
         start = f"starting with empty state, reading from {run.startup}{reason}"
     return (f"{start}; topic '{run.topic}'{', bounded' if run.bounded else ''}, {run.variant} variant, "
-            f"sink {run.sink}, local mini-cluster ...")
+            f"sink {run.sink}, {where_it_runs} ...")
 
 
-def watch(run: script.Run, connection, statements: list[str], console_topic: str, output_format: str) -> int:
+def watch(run: script.Run, connection, statements: list[str], console_topic: str, output_format: str,
+          cluster: str) -> int:
     """Submit the job; print its results as they come (print sink) until it ends or Ctrl-C."""
     from lesson3 import flink_job
     from lesson3.results import ResultReader
@@ -128,7 +139,8 @@ def watch(run: script.Run, connection, statements: list[str], console_topic: str
 
     started = time.monotonic()
     job = flink_job.Job(statements)
-    say(f"Flink: job {job.job_id} running; Ctrl-C stops it")
+    web_ui = f": http://{cluster}/#/job/running/{job.job_id}/overview" if cluster else ""
+    say(f"Flink: job {job.job_id} running{web_ui}; Ctrl-C stops it")
     ended, failure = threading.Event(), []
 
     def wait() -> None:
@@ -153,7 +165,8 @@ def watch(run: script.Run, connection, statements: list[str], console_topic: str
         outcome = "finished"
     except KeyboardInterrupt:
         job.cancel()
-        outcome = "stopped (state kept in its checkpoints; run the same command to continue)"
+        outcome = (f"stopped{' and cancelled on ' + cluster if cluster else ''} (state kept in its checkpoints; "
+                   "run the same command to continue)")
     finally:
         if reader:
             reader.close()
@@ -163,12 +176,12 @@ def watch(run: script.Run, connection, statements: list[str], console_topic: str
     return 0
 
 
-def run_kafka(argv: list[str]) -> int:
-    actions = {"start": lambda: broker.start(lambda m: print(m, file=sys.stderr)),
-               "stop": broker.stop, "status": broker.status}
+def run_service(name: str, service, argv: list[str]) -> int:
+    """`python runner.py kafka|cluster start|stop|status`."""
+    actions = {"start": lambda: service.start(say), "stop": service.stop, "status": service.status}
     if len(argv) != 1 or argv[0] not in actions:
-        raise UsageError("usage: python runner.py kafka start|stop|status")
-    print(f"Kafka: {actions[argv[0]]()}")
+        raise UsageError(f"usage: python runner.py {name} start|stop|status")
+    print(f"{name.capitalize()}: {actions[argv[0]]()}")
     return 0
 
 
@@ -188,7 +201,9 @@ def run_sql_client(argv: list[str]) -> int:
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["kafka"]:
-            return run_kafka(argv[1:])
+            return run_service("kafka", broker, argv[1:])
+        if argv[:1] == ["cluster"]:
+            return run_service("cluster", flink_cluster, argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
         return run_job(parse_args(argv))

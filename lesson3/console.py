@@ -48,18 +48,19 @@ def events(row: dict) -> list[dict]:
     if job == "3a":
         return [{"job": job, "kind": "totals", "customerId": subject, "total": row["total"],
                  "orders": row["orders"]}]
+    changed = row["label"] != row["previous_label"]  # 3b and 3c: the class before this order differs
     if job == "3b":
-        changed = row["label"] != row["previous_label"]
-        return ([{"job": job, "kind": "tier_change", "customerId": subject, "tier": row["label"],
-                  "previousTier": row["previous_label"]}] if changed else []) + \
-               [{"job": job, "kind": "tier", "customerId": subject, "tier": row["label"],
-                 "total": row["total"], "orders": row["orders"]}]
+        state = {"job": job, "kind": "tier", "customerId": subject, "tier": row["label"], "total": row["total"],
+                 "orders": row["orders"]}
+        change = {"job": job, "kind": "tier_change", "customerId": subject, "tier": row["label"],
+                  "previousTier": row["previous_label"]}
+        return [change, state] if changed else [state]
     if job == "3c":
-        changed = row["label"] != row["previous_label"]
-        return ([{"job": job, "kind": "frequency_change", "customerId": subject, "frequency": row["label"],
-                  "order": row["orders"]}] if changed else []) + \
-               [{"job": job, "kind": "frequency", "customerId": subject, "orders": row["orders"],
-                 "frequency": row["label"]}]
+        state = {"job": job, "kind": "frequency", "customerId": subject, "orders": row["orders"],
+                 "frequency": row["label"]}
+        change = {"job": job, "kind": "frequency_change", "customerId": subject, "frequency": row["label"],
+                  "order": row["orders"]}
+        return [change, state] if changed else [state]
     if job == "3d":
         return [{"job": job, "kind": "milestone", "category": subject, "milestone": _whole(m)}
                 for m in row["milestones"] or []] + \

@@ -115,6 +115,7 @@ def render(settings: dict, run: Run, connection: Connection, reveal_secrets: boo
         "checkpoint_dir": checkpoint_dir(settings, run).as_uri(),
         "connector_jar": connector_jar(),
         "python_executable": sys.executable,
+        "cluster": settings["cluster"],
         "udf_dir": str(UDFS),
         "string_fields": ["orderId", "customerId", "category"],
         "columns": RESULT_COLUMNS,

@@ -100,6 +100,13 @@ def _name(value, key: str) -> str:
     return value
 
 
+def _address(value, key: str) -> str:
+    text = "" if value is None else str(value).strip()
+    if text and not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", text):
+        raise UsageError(f"config key '{key}' must be HOST:PORT (e.g. localhost:8081) or empty, got '{value}'")
+    return text
+
+
 def _ascending(values: list, keys: list[str]) -> None:
     for (low, low_key), (high, high_key) in zip(zip(values, keys), zip(values[1:], keys[1:])):
         if not high > low:
@@ -145,6 +152,7 @@ def validate(raw: dict) -> dict:
             "delay": _duration(raw["restart"]["delay"], "restart.delay"),
         },
         "parallelism": _count(raw["parallelism"], "parallelism"),
+        "cluster": _address(raw["cluster"], "cluster"),
         "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
         "python": {
             "execution_mode": _choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
