@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA
+from lesson3.paths import DATA, python_worker_env
 from lesson3.sql_client import pyflink_home
 
 HOME = DATA / "flink"
@@ -45,7 +45,7 @@ def _prepare() -> dict:
     for name in ("log4j.properties", "log4j-console.properties", "log4j-cli.properties", "logback.xml"):
         if not (CONF / name).exists():
             (CONF / name).symlink_to(home / "conf" / name)
-    return {**os.environ, "FLINK_HOME": str(home), "FLINK_CONF_DIR": str(CONF), "FLINK_LIB_DIR": str(LIB),
+    return {**os.environ, **python_worker_env(), "FLINK_HOME": str(home), "FLINK_CONF_DIR": str(CONF), "FLINK_LIB_DIR": str(LIB),
             "FLINK_LOG_DIR": str(LOG), "FLINK_PID_DIR": str(PIDS)}
 
 

@@ -6,6 +6,7 @@ mini-cluster inside this process's JVM.
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import traceback
@@ -13,7 +14,7 @@ from typing import Callable, Iterator
 
 from lesson3.connection import mask_secret
 from lesson3.errors import KafkaUnavailable, UsageError, UserError
-from lesson3.paths import DATA
+from lesson3.paths import DATA, python_worker_env
 
 LOG = DATA / "logs" / "runner.log"
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
@@ -58,6 +59,7 @@ class Job:
     def __init__(self, statements: list[str]):
         from pyflink.table import EnvironmentSettings, TableEnvironment
 
+        os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
         self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
         try:
             for statement in statements[:-1]:

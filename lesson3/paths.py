@@ -1,4 +1,5 @@
 """Where the project keeps things. Everything generated lives in ignored folders beside the code."""
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -9,3 +10,12 @@ DATA = ROOT / ".data"               # broker data, checkpoints, logs
 SQL = ROOT / "sql"
 UDFS = ROOT / "udfs"
 DEFAULT_CONFIG = ROOT / "config" / "lesson3.yaml"
+
+
+def python_worker_env() -> dict:
+    """Environment for the JVMs that run Python functions. In thread mode they run in an interpreter
+    embedded in the JVM, which does not see the .venv unless its site-packages are on PYTHONPATH."""
+    import sysconfig
+
+    paths = [sysconfig.get_paths()["purelib"], os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(path for path in paths if path)}

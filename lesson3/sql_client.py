@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA, FLINK_JARS
+from lesson3.paths import DATA, FLINK_JARS, python_worker_env
 
 OPT_DIR = DATA / "flink" / "opt"
 LOG_DIR = DATA / "logs"
@@ -46,7 +46,7 @@ def command(file: str | None = None) -> tuple[list[str], dict]:
         if not Path(file).is_file():
             raise UserError(f"SQL file {file} not found")
         argv += ["-f", str(Path(file).resolve())]
-    env = {**os.environ, "FLINK_HOME": str(home), "FLINK_OPT_DIR": str(OPT_DIR), "FLINK_LOG_DIR": str(LOG_DIR)}
+    env = {**os.environ, **python_worker_env(), "FLINK_HOME": str(home), "FLINK_OPT_DIR": str(OPT_DIR), "FLINK_LOG_DIR": str(LOG_DIR)}
     return argv, env
 
 

@@ -38,13 +38,13 @@ def test_broker_stopped_and_started_during_a_run(kafka, tmp_path):
     job = start("3a", "--topic", topic, "--format", "json", "--variant", "builtin",
                 "--set", f"checkpoint.dir={tmp_path}", "--set", "checkpoint.interval=2s")
     try:
-        read_until(job, lambda latest: latest == final_totals(first))
+        before_outage = read_until(job, lambda latest: latest == final_totals(first))
         broker.stop()
         time.sleep(5)
         broker.start(progress=lambda message: None)
         produce(topic, later)
         expected = final_totals(first + later)
-        read_until(job, lambda latest: latest == expected, timeout_s=240)
+        read_until(job, lambda latest: latest == expected, timeout_s=240, latest=before_outage)
     finally:
         job.send_signal(signal.SIGINT)
         job.communicate(timeout=60)

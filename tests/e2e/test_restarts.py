@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from decimal import Decimal
@@ -22,16 +23,21 @@ def start(*args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def read_until(job: subprocess.Popen, done, timeout_s: float = 180) -> dict:
-    """Read JSON results into {customer: last totals event} until `done(latest)` holds."""
-    latest, deadline = {}, time.monotonic() + timeout_s
-    for line in job.stdout:
-        event = json.loads(line, parse_float=Decimal)
-        latest[event["customerId"]] = event
-        if done(latest):
-            return latest
-        assert time.monotonic() < deadline, "the expected results did not come in time"
-    raise AssertionError(f"the runner ended early: {job.stderr.read()[-2000:]}")
+def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
+    """Read JSON results into {customer: last totals event} (from `latest` on) until `done(latest)` holds."""
+    latest = dict(latest or {})
+    watchdog = threading.Timer(timeout_s, job.kill)  # a silent runner would block the read forever
+    watchdog.start()
+    try:
+        for line in job.stdout:
+            event = json.loads(line, parse_float=Decimal)
+            latest[event["customerId"]] = event
+            if done(latest):
+                return latest
+    finally:
+        watchdog.cancel()
+    raise AssertionError(f"the expected results did not come within {timeout_s}s, or the runner ended: "
+                         f"{job.stderr.read()[-2000:]}")
 
 
 def final_totals(values: list) -> dict:
