@@ -6,10 +6,12 @@ mini-cluster inside this process's JVM.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import traceback
+from pathlib import Path
 from typing import Callable, Iterator
 
 from lesson3.connection import mask_secret
@@ -17,6 +19,7 @@ from lesson3.errors import KafkaUnavailable, UsageError, UserError
 from lesson3.paths import DATA, python_worker_env
 
 LOG = DATA / "logs" / "runner.log"
+JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
 # Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
 KNOWN_CAUSES = [
@@ -53,6 +56,22 @@ def explain(error: Exception) -> UserError:
     return UserError(f"the Flink job failed: {_root_cause(text)[:400]} (full trace: {LOG})")
 
 
+@contextlib.contextmanager
+def _stdout_to(path: Path):
+    """Point file descriptor 1 at `path` while PyFlink starts its JVM: the JVM (and the Python
+    workers it starts) inherit it, so what Flink prints never mixes into our results on stdout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    saved, target = os.dup(1), os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(target, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(target)
+
+
 class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `cancel()`."""
 
@@ -60,7 +79,8 @@ class Job:
         from pyflink.table import EnvironmentSettings, TableEnvironment
 
         os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
-        self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+        with _stdout_to(JVM_OUTPUT):
+            self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
         try:
             for statement in statements[:-1]:
                 self._execute(statement)
