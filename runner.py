@@ -54,7 +54,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "checkpoint, else kafka.startup in config: group-offsets, falling back to earliest; "
                              "with --bounded: earliest)")
     parser.add_argument("--fresh", action="store_true",
-                        help="do not continue from the last run's retained checkpoint; start with empty state")
+                        help="do not continue from the last run's checkpoint: empty state, from earliest "
+                             "unless --from says otherwise")
     parser.add_argument("--bounded", action="store_true",
                         help="stop at the end offsets that exist when the job starts, then exit 0; a bounded "
                              "run is a fresh analysis: it neither continues nor leaves state")
@@ -80,8 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run_job(args: argparse.Namespace) -> int:
     config = settings.load(args.config, args.overrides + ([f"cluster={args.cluster}"] if args.cluster else []))
     topic = args.topic or config["kafka"]["topic"]
-    # a bounded run starts over (from earliest unless told) with empty state; see sql/settings.sql.j2
-    startup = args.startup or ("earliest" if args.bounded else config["kafka"]["startup"])
+    # empty state reads from earliest unless told otherwise, or totals would restart from zero at the
+    # committed offsets (the seed's "orders=1" trap); a bounded run always starts over, see sql/settings.sql.j2
+    startup = args.startup or ("earliest" if args.bounded or args.fresh else config["kafka"]["startup"])
     run = script.Run(job=args.job, variant=args.variant, sink=args.sink, startup=startup, bounded=args.bounded,
                      topic=topic)
     resumable = not (args.startup or args.fresh or args.bounded)
@@ -103,7 +105,8 @@ def run_job(args: argparse.Namespace) -> int:
     where_it_runs = f"cluster {cluster}" if cluster else "local mini-cluster"
     say(f"Flink: {run.name}: {describe_start(run, checkpoint, args.startup, where_it_runs)}")
     return watch(run, connection, script.statements(script.render(config, run, connection)),
-                 script.console_topic(config, run), args.output_format, cluster)
+                 script.console_topic(config, run), args.output_format, cluster,
+                 None if run.bounded else checkpoints.savepoints(script.checkpoint_dir(config, run)))
 
 
 def describe_start(run: script.Run, checkpoint, startup_given: str | None, where_it_runs: str) -> str:
@@ -119,7 +122,7 @@ def describe_start(run: script.Run, checkpoint, startup_given: str | None, where
 
 
 def watch(run: script.Run, connection, statements: list[str], console_topic: str, output_format: str,
-          cluster: str) -> int:
+          cluster: str, savepoint_dir) -> int:
     """Submit the job; print its results as they come (print sink) until it ends or Ctrl-C."""
     from lesson3 import flink_job
     from lesson3.results import ResultReader
@@ -164,9 +167,8 @@ def watch(run: script.Run, connection, statements: list[str], console_topic: str
             show(row)
         outcome = "finished"
     except KeyboardInterrupt:
-        job.cancel()
-        outcome = (f"stopped{' and cancelled on ' + cluster if cluster else ''} (state kept in its checkpoints; "
-                   "run the same command to continue)")
+        say("Stopping ...")
+        outcome = job.stop(savepoint_dir) + (f" (on {cluster})" if cluster else "")
     finally:
         if reader:
             reader.close()

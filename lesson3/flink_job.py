@@ -107,8 +107,21 @@ class Job:
         except Exception as error:
             raise explain(error) from None
 
-    def cancel(self) -> None:
+    def stop(self, savepoint_dir: Path | None) -> str:
+        """Stop the job, with a savepoint in `savepoint_dir` to continue from when there is one."""
+        from pyflink.java_gateway import get_gateway
+
+        client = self._result.get_job_client()
+        if savepoint_dir is not None:
+            try:  # PyFlink 2.2's stop_with_savepoint calls a signature Flink 2 no longer has
+                canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+                path = client._j_job_client.stopWithSavepoint(False, savepoint_dir.as_uri(), canonical).get()
+                return f"stopped with a savepoint ({path.removeprefix('file:')}); run the same command to continue"
+            except Exception as error:  # no savepoint (the job may be failing): cancel, checkpoints stay
+                with open(LOG, "a", encoding="utf-8") as log:
+                    log.write(f"stop with savepoint failed: {mask_secret(str(error))}\n")
         try:
-            self._result.get_job_client().cancel().result()
+            client.cancel().result()
         except Exception:
             pass  # already finished, or the mini-cluster is gone: nothing left to stop
+        return "stopped"

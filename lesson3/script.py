@@ -28,8 +28,7 @@ RESULT_COLUMNS = [
     ("max_amount", "DECIMAL(18, 2)"), ("milestones", "ARRAY<DECIMAL(18, 2)>"),
     ("error", "STRING"), ("record_value", "STRING"), ("record_partition", "INT"), ("record_offset", "BIGINT")]
 STARTUP_MODES = {"earliest": "earliest-offset", "latest": "latest-offset", "group-offsets": "group-offsets"}
-INTERVAL_UNITS = {"ms": ("MILLISECOND", 1), "s": ("SECOND", 1), "min": ("MINUTE", 1), "h": ("HOUR", 1),
-                  "d": ("DAY", 1)}
+INTERVAL_UNITS = {"ms": "MILLISECOND", "s": "SECOND", "min": "MINUTE", "h": "HOUR", "d": "DAY"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,13 @@ def connector_jar() -> str:
 def _interval(duration: str) -> str:
     """'5s' -> INTERVAL '5' SECOND."""
     number, unit = re.fullmatch(r"(\d+)\s*(ms|s|min|h|d)", duration).groups()
-    return f"INTERVAL '{number}' {INTERVAL_UNITS[unit][0]}"
+    return f"INTERVAL '{number}' {INTERVAL_UNITS[unit]}"
+
+
+def _millis(duration: str) -> int:
+    """'1s' -> 1000 (options that take plain milliseconds)."""
+    number, unit = re.fullmatch(r"(\d+)\s*(ms|s|min|h|d)", duration).groups()
+    return int(number) * {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
 
 
 def _environment() -> jinja2.Environment:
@@ -84,6 +89,7 @@ def _environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False)
     env.filters["interval"] = _interval
+    env.filters["millis"] = _millis
     return env
 
 

@@ -156,6 +156,8 @@ def validate(raw: dict) -> dict:
         "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
         "python": {
             "execution_mode": _choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
+            "bundle_size": _count(python["bundle_size"], "python.bundle_size"),
+            "bundle_time": _duration(python["bundle_time"], "python.bundle_time"),
         },
     }
 
