@@ -168,7 +168,7 @@ def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -
         first_result = True
         for line in process.stdout:
             event = json.loads(line)
-            if event.get("kind") != "totals":
+            if event.get("kind") not in ("totals", "tier"):  # the per-order state lines of 3a and 3b
                 continue
             key = (event["customerId"], event["orders"])
             if first_result:  # the warm-up order: the job is up, start the clock
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = throughput(args.orders, topic, tiny, args.jobs, args.variants, extra)
     results = {"machine": f"{os.cpu_count()} cores", "overrides": args.overrides, "throughput": rows}
     if not args.skip_latency:
-        results["latency"] = latency(args.latency_rate, args.latency_seconds, "3a", "udf", extra)
+        results["latency"] = latency(args.latency_rate, args.latency_seconds, "3b", "udf", extra)
     (OUT / f"{args.label}.json").write_text(json.dumps(results, indent=2) + "\n")
     chart(rows, OUT / f"{args.label}.png")
     print(table(rows))

@@ -25,7 +25,7 @@ SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
-SET 'python.fn-execution.bundle.time' = '1000';
+SET 'python.fn-execution.bundle.time' = '100';
 
 -- The Python functions of udfs/functions.py (pure rules in udfs/rules.py), registered by name.
 CREATE TEMPORARY FUNCTION customer_tier AS 'functions.customer_tier' LANGUAGE PYTHON;
