@@ -61,3 +61,4 @@ def test_statements_keep_a_statement_set_whole():
     assert statements[-1].count("INSERT INTO") == 8  # dead letters + 3a + 2 x 3b + 2 x 3c + 2 x 3d
     assert all(not s.rstrip().endswith(";") for s in statements)
     assert statements[0] == "SET 'execution.runtime-mode' = 'streaming'"
+

@@ -2,7 +2,7 @@
 -- Rendered by `python runner.py 3b --sql` from the templates in sql/ and config.
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 
--- How the job runs: streaming on Flink's mini-cluster (inside the JVM of the runner or the SQL client).
+-- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-3b-udf-blackhole-t';
@@ -31,15 +31,15 @@ CREATE TEMPORARY FUNCTION customer_tier AS 'functions.customer_tier' LANGUAGE PY
 CREATE TEMPORARY FUNCTION order_frequency AS 'functions.order_frequency' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION milestones_crossed AS 'functions.milestones_crossed' LANGUAGE PYTHON;
 
--- The order topic as it is: each record's value as text, and where it came from. Reading text
--- (format 'raw') rather than 'json' lets checked_orders set a bad record aside with its reason,
+-- The order topic as it is: the value of each record as text, and where it came from. Reading text
+-- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
 -- where the json format would fail the job or, with ignore-parse-errors, drop it silently.
 CREATE TABLE orders_raw (
   `value`     STRING,
   `partition` INT              METADATA VIRTUAL,
   `offset`    BIGINT           METADATA VIRTUAL,
   kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  -- event time: the order's own timestamp (epoch ms), else the record's
+  -- event time: the own timestamp of the order (epoch ms), else that of the record
   event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
   proc_time AS PROCTIME(),
   WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
@@ -61,7 +61,7 @@ WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
     `value` IS JSON OBJECT AS is_object,
-    -- each field as JSON: '["text"]' for a string, '[12.5]' for a number, NULL when missing
+    -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
     JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
     JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
@@ -109,9 +109,9 @@ SELECT orderId, customerId, category, amount, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
 
--- Each customer's running total and order count after each of their orders: the state 3A, 3B and
+-- The running total and order count of each customer after each of their orders: the state 3A, 3B and
 -- 3C read (one operator even when all three run). An OVER aggregation emits exactly one row per
--- order, like the seed's KeyedProcessFunction; a GROUP BY would emit retractions and updates.
+-- order, like the KeyedProcessFunction of the seed; a GROUP BY would emit retractions and updates.
 CREATE TEMPORARY VIEW customer_running AS
 SELECT
   customerId,
@@ -123,7 +123,7 @@ WINDOW after_this_order AS (
   PARTITION BY customerId ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
 );
 
--- 3B VIP Customer Detection: a customer's tier after each order, and the tier before it
+-- 3B VIP Customer Detection: tier of a customer after each order, and the tier before it
 -- (that of the total without this order), so a change shows in the same row.
 CREATE TEMPORARY VIEW vip_tiers AS
 WITH tiers AS (
@@ -138,8 +138,8 @@ WITH tiers AS (
 SELECT customerId, total, orders, tier, previous_tier
 FROM tiers;
 
--- Every selected analysis's rows in one shape, tagged with the job that made them, and the records
--- set aside (job 'bad'): what the console prints and the blackhole sink swallows.
+-- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
+-- set aside (job bad): what the console prints and the blackhole sink swallows.
 CREATE TEMPORARY VIEW results AS
 SELECT '3b' AS job, customerId AS subject, total, orders, tier AS label, previous_tier AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
 FROM vip_tiers
@@ -147,7 +147,7 @@ UNION ALL
 SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
 FROM checked_orders WHERE error IS NOT NULL;
 
--- The results computed and thrown away: what the benchmark measures, free of any sink's cost.
+-- The results computed and thrown away: what the benchmark measures, free of the cost of any sink.
 -- Bad records, set aside on "<topic>.dlq" with why and where they came from.
 CREATE TEMPORARY TABLE dead_letters (
   error STRING,

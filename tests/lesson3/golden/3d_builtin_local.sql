@@ -2,7 +2,7 @@
 -- Rendered by `python runner.py 3d --sql` from the templates in sql/ and config.
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 
--- How the job runs: streaming on Flink's mini-cluster (inside the JVM of the runner or the SQL client).
+-- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-3d-builtin-print-bounded-orders';
@@ -15,18 +15,18 @@ SET 'state.backend.type' = 'hashmap';
 SET 'table.exec.state.ttl' = '7d';
 -- A bounded run reads the topic from its start offsets to the end offsets of now and starts with
 -- empty state every time (a checkpoint taken at the end could not read on), so it needs no
--- checkpoints; it waits for its job to finish (the SQL client's -f too).
+-- checkpoints; it waits for its job to finish (so does the SQL client with -f).
 SET 'table.dml-sync' = 'true';
 
--- The order topic as it is: each record's value as text, and where it came from. Reading text
--- (format 'raw') rather than 'json' lets checked_orders set a bad record aside with its reason,
+-- The order topic as it is: the value of each record as text, and where it came from. Reading text
+-- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
 -- where the json format would fail the job or, with ignore-parse-errors, drop it silently.
 CREATE TABLE orders_raw (
   `value`     STRING,
   `partition` INT              METADATA VIRTUAL,
   `offset`    BIGINT           METADATA VIRTUAL,
   kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  -- event time: the order's own timestamp (epoch ms), else the record's
+  -- event time: the own timestamp of the order (epoch ms), else that of the record
   event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
   proc_time AS PROCTIME(),
   WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
@@ -52,7 +52,7 @@ WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
     `value` IS JSON OBJECT AS is_object,
-    -- each field as JSON: '["text"]' for a string, '[12.5]' for a number, NULL when missing
+    -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
     JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
     JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
@@ -100,7 +100,7 @@ SELECT orderId, customerId, category, amount, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
 
--- 3D Category Spending Analysis: a category's total, count, average and largest order after each
+-- 3D Category Spending Analysis: total, count, average and largest order of a category after each
 -- order, and the revenue milestones that order made the category reach.
 CREATE TEMPORARY VIEW category_spending AS
 WITH running_totals AS (
@@ -134,8 +134,8 @@ metrics AS (
 SELECT category, total, orders, avg_amount, max_amount, milestones
 FROM metrics;
 
--- Every selected analysis's rows in one shape, tagged with the job that made them, and the records
--- set aside (job 'bad'): what the console prints and the blackhole sink swallows.
+-- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
+-- set aside (job bad): what the console prints and the blackhole sink swallows.
 CREATE TEMPORARY VIEW results AS
 SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, avg_amount, max_amount, milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
 FROM category_spending
@@ -143,9 +143,9 @@ UNION ALL
 SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
 FROM checked_orders WHERE error IS NOT NULL;
 
--- The console's results go to a topic of their own, "lesson3.console.3d-builtin-print-bounded-orders", as they come
+-- The results for the console go to a topic of their own, "lesson3.console.3d-builtin-print-bounded-orders", as they come
 -- (at-least-once, no transactions, so a reader sees each row at once); `python runner.py` prints
--- them in the seed's format. A SELECT streamed back to the client (collect) would be simpler,
+-- them in the format of the seed. A SELECT streamed back to the client (collect) would be simpler,
 -- but Flink restores its result buffer from a checkpoint into a new client that cannot read it,
 -- so a restarted job would hang; and it cannot share a job with the dead-letter INSERT.
 -- Bad records, set aside on "<topic>.dlq" with why and where they came from.
@@ -182,7 +182,7 @@ CREATE TEMPORARY TABLE console_results (
   'connector' = 'kafka',
   'topic' = 'lesson3.console.3d-builtin-print-bounded-orders',
   'properties.bootstrap.servers' = 'localhost:9092',
-  -- keyed by customer or category, so each key's rows stay in order on one partition
+  -- keyed by customer or category, so the rows of each key stay in order on one partition
   'key.format' = 'raw',
   'key.fields' = 'subject',
   'value.format' = 'json',

@@ -3,7 +3,7 @@
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 -- Credentials are masked: print the runnable script with `python runner.py all --sql --reveal-secrets`.
 
--- How the job runs: streaming on Flink's mini-cluster (inside the JVM of the runner or the SQL client).
+-- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-all-udf-kafka-orders';
@@ -32,15 +32,15 @@ CREATE TEMPORARY FUNCTION customer_tier AS 'functions.customer_tier' LANGUAGE PY
 CREATE TEMPORARY FUNCTION order_frequency AS 'functions.order_frequency' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION milestones_crossed AS 'functions.milestones_crossed' LANGUAGE PYTHON;
 
--- The order topic as it is: each record's value as text, and where it came from. Reading text
--- (format 'raw') rather than 'json' lets checked_orders set a bad record aside with its reason,
+-- The order topic as it is: the value of each record as text, and where it came from. Reading text
+-- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
 -- where the json format would fail the job or, with ignore-parse-errors, drop it silently.
 CREATE TABLE orders_raw (
   `value`     STRING,
   `partition` INT              METADATA VIRTUAL,
   `offset`    BIGINT           METADATA VIRTUAL,
   kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  -- event time: the order's own timestamp (epoch ms), else the record's
+  -- event time: the own timestamp of the order (epoch ms), else that of the record
   event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
   proc_time AS PROCTIME(),
   WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
@@ -65,7 +65,7 @@ WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
     `value` IS JSON OBJECT AS is_object,
-    -- each field as JSON: '["text"]' for a string, '[12.5]' for a number, NULL when missing
+    -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
     JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
     JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
@@ -113,9 +113,9 @@ SELECT orderId, customerId, category, amount, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
 
--- Each customer's running total and order count after each of their orders: the state 3A, 3B and
+-- The running total and order count of each customer after each of their orders: the state 3A, 3B and
 -- 3C read (one operator even when all three run). An OVER aggregation emits exactly one row per
--- order, like the seed's KeyedProcessFunction; a GROUP BY would emit retractions and updates.
+-- order, like the KeyedProcessFunction of the seed; a GROUP BY would emit retractions and updates.
 CREATE TEMPORARY VIEW customer_running AS
 SELECT
   customerId,
@@ -127,12 +127,12 @@ WINDOW after_this_order AS (
   PARTITION BY customerId ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
 );
 
--- 3A Customer Order Tracking: a customer's total and order count after each order.
+-- 3A Customer Order Tracking: total and order count of a customer after each order.
 CREATE TEMPORARY VIEW customer_totals AS
 SELECT customerId, total, orders
 FROM customer_running;
 
--- 3B VIP Customer Detection: a customer's tier after each order, and the tier before it
+-- 3B VIP Customer Detection: tier of a customer after each order, and the tier before it
 -- (that of the total without this order), so a change shows in the same row.
 CREATE TEMPORARY VIEW vip_tiers AS
 WITH tiers AS (
@@ -147,7 +147,7 @@ WITH tiers AS (
 SELECT customerId, total, orders, tier, previous_tier
 FROM tiers;
 
--- 3C Order Frequency Analysis: a customer's order count and its class after each order, and the
+-- 3C Order Frequency Analysis: order count of a customer and its class after each order, and the
 -- class before it (NULL before the first order, so the first order announces a class too).
 CREATE TEMPORARY VIEW order_frequency AS
 WITH classes AS (
@@ -161,7 +161,7 @@ WITH classes AS (
 SELECT customerId, orders, frequency, previous_frequency
 FROM classes;
 
--- 3D Category Spending Analysis: a category's total, count, average and largest order after each
+-- 3D Category Spending Analysis: total, count, average and largest order of a category after each
 -- order, and the revenue milestones that order made the category reach.
 CREATE TEMPORARY VIEW category_spending AS
 WITH running_totals AS (
@@ -189,8 +189,8 @@ metrics AS (
 SELECT category, total, orders, avg_amount, max_amount, milestones
 FROM metrics;
 
--- Every selected analysis's rows in one shape, tagged with the job that made them, and the records
--- set aside (job 'bad'): what the console prints and the blackhole sink swallows.
+-- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
+-- set aside (job bad): what the console prints and the blackhole sink swallows.
 CREATE TEMPORARY VIEW results AS
 SELECT '3a' AS job, customerId AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
 FROM customer_totals
@@ -269,7 +269,7 @@ CREATE TEMPORARY TABLE tier_changes_topic (
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-tier_changes',
-  -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true'
@@ -301,7 +301,7 @@ CREATE TEMPORARY TABLE frequency_changes_topic (
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-frequency_changes',
-  -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true'
@@ -333,7 +333,7 @@ CREATE TEMPORARY TABLE category_milestones_topic (
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_milestones',
-  -- Flink's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
   'properties.transaction.timeout.ms' = '900000',
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true'
