@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from lesson3 import broker
 from lesson3.paths import DATA, ROOT
 from tests.conftest import produce, run_runner, seeded_values
 from tests.e2e.test_jobs import assert_matches_model
-from tests.e2e.test_restarts import final_totals, read_until, start
+from tests.e2e.test_restarts import final_totals, read_until, start, stop
 
 
 def test_a_job_runs_through_sasl_plain_and_never_shows_the_secret(kafka):
@@ -46,6 +45,5 @@ def test_broker_stopped_and_started_during_a_run(kafka, tmp_path):
         expected = final_totals(first + later)
         read_until(job, lambda latest: latest == expected, timeout_s=240, latest=before_outage)
     finally:
-        job.send_signal(signal.SIGINT)
-        job.communicate(timeout=60)
+        stop(job)
     assert job.returncode == 0

@@ -23,10 +23,21 @@ def start(*args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
+def stop(job: subprocess.Popen) -> str:
+    """Ctrl-C, as a user would; the whole process group killed if that does not end it in 60 s."""
+    job.send_signal(signal.SIGINT)
+    try:
+        return job.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)
+        return job.communicate()[1]
+
+
 def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
     """Read JSON results into {customer: last totals event} (from `latest` on) until `done(latest)` holds."""
     latest = dict(latest or {})
-    watchdog = threading.Timer(timeout_s, job.kill)  # a silent runner would block the read forever
+    # a silent runner would block the read forever: the watchdog ends it (and its JVM) instead
+    watchdog = threading.Timer(timeout_s, os.killpg, (job.pid, signal.SIGKILL))
     watchdog.start()
     try:
         for line in job.stdout:
@@ -71,8 +82,7 @@ def test_kill_9_then_run_again_continues_exactly(kafka, runner, tmp_path):
     try:
         latest = read_until(job, lambda latest: all(latest.get(c) == expected[c] for c in moved))
     finally:
-        job.send_signal(signal.SIGINT)
-        _, stderr = job.communicate(timeout=60)
+        stderr = stop(job)
     assert "continuing from checkpoint" in stderr
     assert job.returncode == 0 and "stopped" in stderr and "Traceback" not in stderr
     assert {c: latest[c] for c in moved} == {c: expected[c] for c in moved}
