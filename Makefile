@@ -6,7 +6,7 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup run test kafka-stop
+.PHONY: setup run test bench kafka-stop
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,9 @@ run: setup
 
 test: setup
 	@$(PY) -m pytest
+
+bench: setup
+	@$(PY) -m bench.run $(ARGS)
 
 kafka-stop:
 	@$(PY) runner.py kafka stop
