@@ -93,7 +93,7 @@ def run_job(args: argparse.Namespace) -> int:
     connection = from_environment()
     if args.sql:
         print(script.render(config, run, connection, reveal_secrets=args.reveal_secrets,
-                            command=" ".join(["runner.py", *sys.argv[1:]]).removeprefix("runner.py ")))
+                            command=" ".join(sys.argv[1:])))
         return 0
     ready(connection, progress=say)
     broker.ensure_topic(connection.client_config(), topic)
