@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 import threading
 import time
@@ -200,7 +201,15 @@ def run_sql_client(argv: list[str]) -> int:
     return sql_client.run(args.file)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
+    # Ctrl-C and `kill` stop a job the same clean way, even when started from a shell that ignores
+    # SIGINT for background commands (Python then installs no Ctrl-C handler of its own).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if argv[:1] == ["kafka"]:
             return run_service("kafka", broker, argv[1:])

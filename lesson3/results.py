@@ -21,12 +21,10 @@ class ResultReader:
         self._consumer = Consumer({**connection.client_config(), "group.id": f"{topic}.reader",
                                    "enable.auto.commit": False, "isolation.level": "read_uncommitted"})
         partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        assignment = []
-        for partition in partitions:
-            _, end = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            assignment.append(TopicPartition(topic, partition, end))
+        self._start = {partition: self._consumer.get_watermark_offsets(TopicPartition(topic, partition),
+                                                                       timeout=10)[1] for partition in partitions}
         self._topic = topic
-        self._consumer.assign(assignment)
+        self._consumer.assign([TopicPartition(topic, p, offset) for p, offset in self._start.items()])
 
     def poll(self, timeout_s: float) -> Iterator[dict]:
         """The rows that arrived within `timeout_s`."""
@@ -41,9 +39,10 @@ class ResultReader:
         partitions = self._consumer.assignment()
         ends = {p.partition: self._consumer.get_watermark_offsets(TopicPartition(self._topic, p.partition),
                                                                    timeout=10)[1] for p in partitions}
-        while True:
-            positions = {p.partition: p.offset for p in self._consumer.position(partitions)}
-            if all(positions[p] >= end or end == 0 for p, end in ends.items()):
+        while True:  # a partition not read from yet reports no position: it is still at its start
+            positions = {p.partition: max(p.offset, self._start[p.partition])
+                         for p in self._consumer.position(partitions)}
+            if all(positions[p] >= end for p, end in ends.items()):
                 return
             yield from self.poll(0.5)
 
