@@ -13,7 +13,6 @@ import socket
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 from lesson3.errors import KafkaUnavailable, UserError
 from lesson3.paths import DATA, KAFKA_JARS

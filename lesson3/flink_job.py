@@ -12,7 +12,6 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Iterator
 
 from lesson3.connection import mask_secret
 from lesson3.errors import KafkaUnavailable, UsageError, UserError

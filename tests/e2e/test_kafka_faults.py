@@ -9,7 +9,7 @@ import uuid
 
 from lesson3 import broker
 from lesson3.paths import DATA, ROOT
-from tests.conftest import produce, run_runner, seeded_values
+from tests.conftest import produce, seeded_values
 from tests.e2e.test_jobs import assert_matches_model
 from tests.e2e.test_restarts import final_totals, read_until, start, stop
 
