@@ -128,7 +128,7 @@ def watch(run: script.Run, connection, statements: list[str], console_topic: str
     from lesson3 import flink_job
     from lesson3.results import ResultReader
 
-    reader = ResultReader(connection, console_topic) if run.sink == "print" else None
+    reader = ResultReader(connection, console_topic, say) if run.sink == "print" else None
     counts = {"results": 0, "bad": 0}
 
     def show(row: dict) -> None:

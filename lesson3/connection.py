@@ -5,21 +5,39 @@ variable already set). They are kept out of everything printed unless the caller
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from dotenv import load_dotenv
 
 from lesson3 import broker
 from lesson3.errors import KafkaUnavailable, UsageError
-from lesson3.paths import ROOT
+from lesson3.paths import DATA, ROOT
 
 SASL_PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")  # SASL_PLAINTEXT: local test listeners only
 MASK = "<hidden: run with --reveal-secrets>"
 # Inside the Flink SQL connector jar the Kafka client is shaded, and so is its login module.
 SHADED_PLAIN_LOGIN = "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule"
+
+
+@cache
+def client_log() -> logging.Logger:
+    """Where librdkafka's own log lines go: a file, not the console. While a broker is down it logs
+    every failed connect, many a second, which would bury the results (and can fill a pipe
+    nobody reads, which blocks the client). The console gets one status line instead."""
+    path = DATA / "logs" / "kafka-clients.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = logging.getLogger("lesson3.kafka-clients")
+    log.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return log
 
 
 @dataclass(frozen=True)
@@ -35,7 +53,8 @@ class Connection:
 
     def client_config(self) -> dict:
         """Settings for confluent-kafka clients (producer, admin, the console's DLQ reader)."""
-        config = {"bootstrap.servers": self.bootstrap, "security.protocol": self.protocol}
+        config = {"bootstrap.servers": self.bootstrap, "security.protocol": self.protocol,
+                  "logger": client_log()}
         if self.username is not None:
             config.update({"sasl.mechanisms": "PLAIN", "sasl.username": self.username,
                            "sasl.password": self.password})

@@ -18,19 +18,30 @@ from tests.conftest import produce, seeded_values
 
 
 def start(*args: str) -> subprocess.Popen:
-    """The runner in its own process group, as a user's terminal would hold it."""
-    return subprocess.Popen([sys.executable, "runner.py", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    """The runner in its own process group, as a user's terminal would hold it. Its stderr is read
+    all the time into `job.stderr_text`: a full pipe nobody reads would block the runner."""
+    job = subprocess.Popen([sys.executable, "runner.py", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    job.stderr_lines = []
+    job.stderr_reader = threading.Thread(target=lambda: job.stderr_lines.extend(job.stderr), daemon=True)
+    job.stderr_reader.start()
+    return job
+
+
+def stderr_of(job: subprocess.Popen) -> str:
+    return "".join(job.stderr_lines)
 
 
 def stop(job: subprocess.Popen) -> str:
     """Ctrl-C, as a user would; the whole process group killed if that does not end it in 60 s."""
     job.send_signal(signal.SIGINT)
     try:
-        return job.communicate(timeout=60)[1]
+        job.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(job.pid, signal.SIGKILL)
-        return job.communicate()[1]
+        job.wait()
+    job.stderr_reader.join(10)
+    return stderr_of(job)
 
 
 def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
@@ -47,8 +58,9 @@ def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict
                 return latest
     finally:
         watchdog.cancel()
+    job.stderr_reader.join(5)
     raise AssertionError(f"the expected results did not come within {timeout_s}s, or the runner ended: "
-                         f"{job.stderr.read()[-2000:]}")
+                         f"{stderr_of(job)[-2000:]}")
 
 
 def final_totals(values: list) -> dict:

@@ -43,7 +43,7 @@ def test_printed_script_runs_in_the_sql_client(orders_topic, tmp_path, job, vari
     sql_file.write_text(printed.stdout)
     run = script.Run(job, variant=variant, bounded=True, startup="earliest", topic=orders_topic.name)
     # the runner's own tests may have written to this pipeline's result topic: read from its end of now
-    results = ResultReader(Connection(broker.BOOTSTRAP), script.console_topic(settings.load(), run))
+    results = ResultReader(Connection(broker.BOOTSTRAP), script.console_topic(settings.load(), run), print)
     client = subprocess.run([sys.executable, "runner.py", "sql-client", "-f", str(sql_file)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "[ERROR]" not in client.stdout, client.stdout[-3000:]
