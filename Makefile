@@ -13,7 +13,7 @@ setup:
 
 run: setup
 	@$(PY) runner.py kafka start
-	@mkdir -p .data && $(PY) -m producer --rate $(RATE) --seed $$(date +%s) --id-prefix order_$$(date +%s) > .data/producer.log 2>&1 & \
+	@mkdir -p .data && $(PY) -m producer --rate $(RATE) --timestamps now --seed $$(date +%s) --id-prefix order_$$(date +%s) > .data/producer.log 2>&1 & \
 	  producer=$$!; trap 'kill $$producer 2>/dev/null' EXIT INT TERM; \
 	  echo "Producer: $(RATE) orders/s in the background (log: .data/producer.log). Ctrl-C stops both."; \
 	  $(PY) runner.py $(JOB) $(ARGS)

@@ -65,7 +65,7 @@ def load(topic: str, orders: int, customers: int) -> None:
     for n, record in enumerate(generate_orders(orders, seed=1, customers=customers), start=1):
         while True:
             try:
-                producer.produce(topic, record.value, key=record.key)
+                producer.produce(topic, record.value, key=record.key, timestamp=record.timestamp)
                 break
             except BufferError:
                 producer.poll(0.1)

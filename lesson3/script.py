@@ -125,6 +125,9 @@ def render(settings: dict, run: Run, connection: Connection, reveal_secrets: boo
         "udf_dir": str(UDFS),
         "string_fields": ["orderId", "customerId", "category"],
         "columns": RESULT_COLUMNS,
+        # One task per key sees a partition's records in their order; above parallelism 1 the
+        # dedup shuffle by orderId mixes them, and only event time can order them again.
+        "order_time": "proc_time" if settings["parallelism"] == 1 else "event_time",
     }
     env = _environment()
     context["rules"] = env.get_template(f"variants/{run.variant}.sql.j2").make_module(context)

@@ -154,6 +154,7 @@ def validate(raw: dict) -> dict:
         "parallelism": _count(raw["parallelism"], "parallelism"),
         "cluster": _address(raw["cluster"], "cluster"),
         "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
+        "idle_timeout": _duration(raw["idle_timeout"], "idle_timeout"),
         "python": {
             "execution_mode": _choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
             "bundle_size": _count(python["bundle_size"], "python.bundle_size"),

@@ -69,6 +69,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "e.g. order_$(date +%%s), or the jobs take its orders for redeliveries")
     parser.add_argument("--topic", type=_topic, default="orders",
                         help="topic to send to; created if missing (default: orders)")
+    parser.add_argument("--timestamps", choices=("seeded", "now"), default="seeded",
+                        help="seeded: each order's timestamp follows from the seed, 2025-11-24 on, a few "
+                             "hundred ms apart (reproducible backlogs); now: the time it is sent (a live "
+                             "stream, and what jobs ordered by event time expect: parallelism above 1) "
+                             "(default: seeded)")
     parser.add_argument("--partitions", type=_number(int, lambda n: n >= 1, "must be >= 1"), default=1,
                         help="partitions of the topic when it is created (default: 1)")
     return parser.parse_args(argv)
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         records = generate_orders(args.count, seed=args.seed, customers=args.customers,
                                   bad_ratio=args.bad_ratio, id_prefix=args.id_prefix)
         send(records, connection.client_config(), args.topic, rate=args.rate, partitions=args.partitions,
-             out=lambda line: print(line, flush=True))
+             out=lambda line: print(line, flush=True), stamp_now=args.timestamps == "now")
         return 0
     except UserError as error:
         print(f"python -m producer: {error}", file=sys.stderr)

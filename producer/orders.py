@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import count as count_up, islice
 
 START_MS = 1764000000000  # 2025-11-24T16:00:00Z, a fixed event-time origin keeps runs reproducible
@@ -49,11 +49,14 @@ _KEYLESS = {"not_json", "json_null", "missing_customerId", "customerId_as_number
 
 @dataclass(frozen=True)
 class Record:
-    """One Kafka record to send. `order` is the parsed valid order, None for a bad record."""
+    """One Kafka record to send. `order` is the parsed valid order, None for a bad record.
+    `timestamp` is when it happened (epoch ms), sent as the record's own timestamp too, so the
+    event time of a record without a usable `timestamp` field stays on the same clock."""
 
     key: str | None
     value: bytes
     order: dict | None
+    timestamp: int
     bad_kind: str | None = None
 
 
@@ -108,13 +111,22 @@ def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int
             yield _bad_record(BAD_KINDS[bad_number % len(BAD_KINDS)], draft)
         else:
             order = _order(f"{id_prefix}_{next(order_numbers):05d}", customer, amount, category, timestamp)
-            yield Record(key=customer, value=serialize(order), order=order)
+            yield Record(key=customer, value=serialize(order), order=order, timestamp=timestamp)
         timestamp += rng.randint(1, 500)
 
 
 def _order(order_id: str, customer: str, amount: float, category: str, timestamp: int) -> dict:
     return {"orderId": order_id, "customerId": customer, "amount": amount, "category": category,
             "timestamp": timestamp}
+
+
+def restamped(record: Record, timestamp: int) -> Record:
+    """The same record as happening at `timestamp` (epoch ms): a live stream stamps each order as
+    it is sent. A bad record keeps its value; only the time it was sent changes."""
+    if record.order is None:
+        return replace(record, timestamp=timestamp)
+    order = dict(record.order, timestamp=timestamp)
+    return replace(record, value=serialize(order), order=order, timestamp=timestamp)
 
 
 def _bad_record(kind: str, draft: dict) -> Record:
@@ -144,4 +156,4 @@ def _bad_record(kind: str, draft: dict) -> Record:
             }[kind])
         value = serialize(spoiled)
     key = None if kind in _KEYLESS else draft["customerId"]
-    return Record(key=key, value=value, order=None, bad_kind=kind)
+    return Record(key=key, value=value, order=None, timestamp=draft["timestamp"], bad_kind=kind)

@@ -8,7 +8,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from lesson3.broker import ensure_topic
 from lesson3.errors import KafkaUnavailable
-from producer.orders import Record, describe
+from producer.orders import Record, describe, restamped
 
 # Idempotence keeps retries from writing duplicates or reordering; it needs acks=all. A short linger
 # batches a burst without delaying a paced stream noticeably.
@@ -41,8 +41,9 @@ class _Deliveries:
 
 
 def send(records: Iterable[Record], producer_config: dict, topic: str, rate: float | None,
-         partitions: int, out: Callable[[str], None] = print) -> None:
-    """Produce every record to `topic`, at most `rate` records per second when given.
+         partitions: int, out: Callable[[str], None] = print, stamp_now: bool = False) -> None:
+    """Produce every record to `topic`, at most `rate` records per second when given; with
+    `stamp_now`, each one stamped with the time it is sent instead of its seeded time.
 
     Ctrl-C ends the run early but cleanly: what was produced is still flushed and summed up.
     """
@@ -59,6 +60,8 @@ def send(records: Iterable[Record], producer_config: dict, topic: str, rate: flo
             if rate:
                 # Each record has its own due time from the start, so slow sends never add up to drift.
                 _serve_until(producer, started + index / rate)
+            if stamp_now:
+                record = restamped(record, int(time.time() * 1000))
             _produce(producer, topic, record, deliveries.callback(record))
             out(_console_line(record))
             producer.poll(0)
@@ -81,7 +84,8 @@ def _produce(producer: Producer, topic: str, record: Record,
     key = None if record.key is None else record.key.encode("utf-8")
     while True:
         try:
-            producer.produce(topic, key=key, value=record.value, on_delivery=on_delivery)
+            producer.produce(topic, key=key, value=record.value, timestamp=record.timestamp,
+                             on_delivery=on_delivery)
             return
         except BufferError:
             producer.poll(0.1)  # local queue full at unlimited rate: let deliveries drain it

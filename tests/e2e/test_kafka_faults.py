@@ -11,7 +11,7 @@ from lesson3 import broker
 from lesson3.paths import DATA, ROOT
 from tests.conftest import produce, seeded_values
 from tests.e2e.test_jobs import assert_matches_model
-from tests.e2e.test_restarts import final_totals, read_until, start, stop
+from tests.e2e.live import final_totals, read_until, start, stop
 
 
 def test_a_job_runs_through_sasl_plain_and_never_shows_the_secret(kafka):

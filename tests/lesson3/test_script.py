@@ -15,10 +15,12 @@ from lesson3.paths import ROOT
 GOLDEN = Path(__file__).parent / "golden"
 LOCAL = Connection("localhost:9092")
 CLOUD = Connection("pkc-test.eu-west-1.aws.confluent.cloud:9092", "SASL_SSL", "KEY123", "s3cr3t-value")
-CASES = {
-    "3d_builtin_local.sql": (script.Run("3d", variant="builtin", bounded=True, startup="earliest"), LOCAL),
-    "all_udf_cloud_kafka_sink.sql": (script.Run("all", sink="kafka"), CLOUD),
-    "3b_udf_blackhole.sql": (script.Run("3b", sink="blackhole", topic="t"), LOCAL),
+CASES = {  # name: (run, connection, --set overrides)
+    "3d_builtin_local.sql": (script.Run("3d", variant="builtin", bounded=True, startup="earliest"), LOCAL, []),
+    "all_udf_cloud_kafka_sink.sql": (script.Run("all", sink="kafka"), CLOUD, []),
+    "3b_udf_blackhole.sql": (script.Run("3b", sink="blackhole", topic="t"), LOCAL, []),
+    # above parallelism 1: ordered by event time, late orders set aside
+    "all_builtin_parallel.sql": (script.Run("all", variant="builtin"), LOCAL, ["parallelism=2"]),
 }
 
 
@@ -30,8 +32,8 @@ def portable(text: str) -> str:
 
 @pytest.mark.parametrize("name", CASES)
 def test_rendered_script_matches_golden_file(name):
-    run, connection = CASES[name]
-    text = portable(script.render(settings.load(), run, connection, reveal_secrets=False))
+    run, connection, overrides = CASES[name]
+    text = portable(script.render(settings.load(overrides=overrides), run, connection, reveal_secrets=False))
     golden = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from producer.orders import BAD_KINDS, CATEGORIES, describe, generate_orders
+from producer.orders import BAD_KINDS, CATEGORIES, describe, generate_orders, restamped
 
 REQUIRED_STRINGS = ("orderId", "customerId", "category")
 
@@ -160,3 +160,23 @@ def test_invalid_arguments_are_refused():
     with pytest.raises(ValueError):
         list(generate_orders(1, seed=1, customers=0))
 
+
+
+def test_every_record_carries_its_time_for_the_kafka_record():
+    for record in generate_orders(200, seed=5, bad_ratio=0.3):
+        if record.order is not None:
+            assert record.timestamp == record.order["timestamp"] == json.loads(record.value)["timestamp"]
+        assert record.timestamp >= 1764000000000
+
+
+def test_restamped_order_happens_at_the_new_time_and_is_otherwise_the_same():
+    record = next(iter(generate_orders(1, seed=1)))
+    later = restamped(record, 1_800_000_000_000)
+    assert later.timestamp == later.order["timestamp"] == json.loads(later.value)["timestamp"] == 1_800_000_000_000
+    assert {**json.loads(later.value), "timestamp": None} == {**json.loads(record.value), "timestamp": None}
+    assert later.key == record.key and contract_violation(later.value) is None
+
+
+def test_restamped_bad_record_keeps_its_value():
+    bad = next(record for record in generate_orders(50, seed=1, bad_ratio=1.0) if record.bad_kind == "not_json")
+    assert restamped(bad, 5).value == bad.value and restamped(bad, 5).timestamp == 5

@@ -1,6 +1,7 @@
 """`python -m producer` against the real local broker: what lands on the topic, what is printed, exit codes."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,28 +36,29 @@ def run_producer(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=60, env={**os.environ, "CNFL_KAFKA_BROKER": "", **env})
 
 
-def consume_all(topic: str, partition: int = 0) -> list[tuple[bytes | None, bytes]]:
-    """Every record of one partition, in order, from the beginning to the current end."""
+def consume_all(topic: str, partition: int = 0) -> list[tuple[bytes | None, bytes, int]]:
+    """Every record of one partition, in order, from the beginning to the current end: key, value
+    and the record's own timestamp."""
     consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": f"test-{uuid.uuid4().hex}",
                          "enable.auto.commit": False})
     try:
         _low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
         consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
-        records: list[tuple[bytes | None, bytes]] = []
+        records: list[tuple[bytes | None, bytes, int]] = []
         deadline = time.monotonic() + 20
         while len(records) < high and time.monotonic() < deadline:
             message = consumer.poll(1)
             if message is None:
                 continue
             assert message.error() is None, message.error()
-            records.append((message.key(), message.value()))
+            records.append((message.key(), message.value(), message.timestamp()[1]))
         return records
     finally:
         consumer.close()
 
 
-def expected(count: int, seed: int, bad_ratio: float = 0.0) -> list[tuple[bytes | None, bytes]]:
-    return [(None if record.key is None else record.key.encode(), record.value)
+def expected(count: int, seed: int, bad_ratio: float = 0.0) -> list[tuple[bytes | None, bytes, int]]:
+    return [(None if record.key is None else record.key.encode(), record.value, record.timestamp)
             for record in generate_orders(count, seed=seed, bad_ratio=bad_ratio)]
 
 
@@ -70,6 +72,17 @@ def test_topic_holds_exactly_the_generated_orders():
     assert all(line.startswith("Sent Order> Order{") for line in lines[:-1])
     assert lines[-1] == f"Sent 200 orders (0 bad records) to {topic}"
     assert consume_all(topic) == expected(200, seed=7)
+
+
+def test_timestamps_now_stamps_each_order_as_it_is_sent():
+    topic = unique_topic()
+    before = int(time.time() * 1000)
+    result = run_producer("--count", "5", "--rate", "20", "--timestamps", "now", "--topic", topic)
+    after = int(time.time() * 1000)
+    assert result.returncode == 0, result.stderr
+    times = [(json.loads(value)["timestamp"], timestamp) for _key, value, timestamp in consume_all(topic)]
+    assert len(times) == 5 and all(before <= own == record <= after for own, record in times)
+    assert [own for own, _ in times] == sorted(own for own, _ in times)
 
 
 def test_bad_ratio_sends_the_expected_bad_records():

@@ -29,7 +29,7 @@ CREATE TABLE orders_raw (
   -- event time: the own timestamp of the order (epoch ms), else that of the record
   event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
   proc_time AS PROCTIME(),
-  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+  WATERMARK FOR event_time AS event_time - INTERVAL '1' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'orders',
@@ -100,6 +100,13 @@ SELECT orderId, customerId, category, amount, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
 
+-- Every record the analyses leave out, with the reason: the bad records.
+-- They go to the dead-letter topic, and the console counts them.
+CREATE TEMPORARY VIEW set_aside AS
+SELECT error, record_value, `partition`, `offset`, proc_time
+FROM checked_orders
+WHERE error IS NOT NULL;
+
 -- 3D Category Spending Analysis: total, count, average and largest order of a category after each
 -- order, and the revenue milestones that order made the category reach.
 CREATE TEMPORARY VIEW category_spending AS
@@ -141,7 +148,7 @@ SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS 
 FROM category_spending
 UNION ALL
 SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
-FROM checked_orders WHERE error IS NOT NULL;
+FROM set_aside;
 
 -- The results for the console go to a topic of their own, "lesson3.console.3d-builtin-print-bounded-orders", as they come
 -- (at-least-once, no transactions, so a reader sees each row at once); `python runner.py` prints
@@ -194,7 +201,6 @@ EXECUTE STATEMENT SET
 BEGIN
 INSERT INTO dead_letters
 SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
-FROM checked_orders
-WHERE error IS NOT NULL;
+FROM set_aside;
 INSERT INTO console_results SELECT * FROM results;
 END;

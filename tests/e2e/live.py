@@ -1,0 +1,63 @@
+"""A runner running live, as a user holds it in a terminal: started, read as it prints, stopped."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+
+from lesson3.paths import ROOT
+from tests import model
+
+
+def start(*args: str) -> subprocess.Popen:
+    """The runner in its own process group, as a user's terminal would hold it. Its stderr is read
+    all the time into `job.stderr_lines`: a full pipe nobody reads would block the runner."""
+    job = subprocess.Popen([sys.executable, "runner.py", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    job.stderr_lines = []
+    job.stderr_reader = threading.Thread(target=lambda: job.stderr_lines.extend(job.stderr), daemon=True)
+    job.stderr_reader.start()
+    return job
+
+
+def stderr_of(job: subprocess.Popen) -> str:
+    return "".join(job.stderr_lines)
+
+
+def stop(job: subprocess.Popen) -> str:
+    """Ctrl-C, as a user would; the whole process group killed if that does not end it in 60 s."""
+    job.send_signal(signal.SIGINT)
+    try:
+        job.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+    job.stderr_reader.join(10)
+    return stderr_of(job)
+
+
+def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
+    """Read JSON results into {customer: last totals event} (from `latest` on) until `done(latest)` holds."""
+    latest = dict(latest or {})
+    # a silent runner would block the read forever: the watchdog ends it (and its JVM) instead
+    watchdog = threading.Timer(timeout_s, os.killpg, (job.pid, signal.SIGKILL))
+    watchdog.start()
+    try:
+        for line in job.stdout:
+            event = json.loads(line, parse_float=Decimal)
+            latest[event["customerId"]] = event
+            if done(latest):
+                return latest
+    finally:
+        watchdog.cancel()
+    job.stderr_reader.join(5)
+    raise AssertionError(f"the expected results did not come within {timeout_s}s, or the runner ended: "
+                         f"{stderr_of(job)[-2000:]}")
+
+
+def final_totals(values: list) -> dict:
+    return {key[1]: events[-1] for key, events in model.expected(values).events.items() if key[0] == "3a"}

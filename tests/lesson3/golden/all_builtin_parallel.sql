@@ -1,0 +1,292 @@
+-- Lesson 3A: Customer Order Tracking + Lesson 3B: VIP Customer Detection + Lesson 3C: Order Frequency Analysis + Lesson 3D: Category Spending Analysis (builtin variant, sink print)
+-- Rendered by `python runner.py all --sql` from the templates in sql/ and config.
+-- Runs unchanged in `python runner.py sql-client -f FILE`.
+
+-- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
+SET 'execution.runtime-mode' = 'streaming';
+SET 'execution.target' = 'local';
+SET 'pipeline.name' = 'lesson3-all-builtin-print-orders';
+SET 'parallelism.default' = '2';
+SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '6';
+SET 'restart-strategy.fixed-delay.delay' = '10s';
+SET 'state.backend.type' = 'hashmap';
+SET 'table.exec.state.ttl' = '7d';
+-- Ordered by event time (parallelism above 1): a partition without orders stops holding the watermark back.
+SET 'table.exec.source.idle-timeout' = '5s';
+-- Checkpoints: the state and the offsets a later run continues from (kept when the job is cancelled).
+SET 'execution.checkpointing.interval' = '60s';
+SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';
+SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-all-builtin-print-orders';
+
+-- The order topic as it is: the value of each record as text, and where it came from. Reading text
+-- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
+-- where the json format would fail the job or, with ignore-parse-errors, drop it silently.
+CREATE TABLE orders_raw (
+  `value`     STRING,
+  `partition` INT              METADATA VIRTUAL,
+  `offset`    BIGINT           METADATA VIRTUAL,
+  kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+  -- event time: the own timestamp of the order (epoch ms), else that of the record
+  event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
+  proc_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '1' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- one stable group per pipeline, so committed offsets belong to it across restarts
+  'properties.group.id' = 'lesson3-all-builtin-print-orders',
+  'properties.auto.offset.reset' = 'earliest',
+  'scan.startup.mode' = 'group-offsets',
+  'format' = 'raw'
+);
+
+-- Every record judged: `error` names why it is not a valid order, NULL when it is one. Plain SQL,
+-- shared by both variants, so bad input is handled the same whichever computes the analyses.
+CREATE TEMPORARY VIEW checked_orders AS
+WITH fields AS (
+  SELECT
+    `value`, `partition`, `offset`, event_time, proc_time,
+    `value` IS JSON OBJECT AS is_object,
+    -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
+    JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
+    JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
+    JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
+    JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER) AS amount_json,
+    JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER) AS timestamp_json,
+    JSON_VALUE(`value`, '$.orderId') AS orderId,
+    JSON_VALUE(`value`, '$.customerId') AS customerId,
+    JSON_VALUE(`value`, '$.category') AS category,
+    TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) AS amount
+  FROM orders_raw
+),
+judged AS (
+  SELECT *,
+    CASE
+      WHEN `value` IS NULL THEN 'empty record'
+      WHEN NOT is_object THEN 'not a JSON object'
+      WHEN orderId_json IS NULL THEN 'missing field orderId'
+      WHEN NOT REGEXP(orderId_json, '^\["') THEN 'orderId is not a string'
+      WHEN orderId = '' THEN 'orderId is empty'
+      WHEN customerId_json IS NULL THEN 'missing field customerId'
+      WHEN NOT REGEXP(customerId_json, '^\["') THEN 'customerId is not a string'
+      WHEN customerId = '' THEN 'customerId is empty'
+      WHEN category_json IS NULL THEN 'missing field category'
+      WHEN NOT REGEXP(category_json, '^\["') THEN 'category is not a string'
+      WHEN category = '' THEN 'category is empty'
+      WHEN amount_json IS NULL THEN 'missing field amount'
+      WHEN NOT REGEXP(amount_json, '^\[-?[0-9]') THEN 'amount is not a number'
+      WHEN amount IS NULL OR amount <= 0 OR amount >= 1000000 THEN 'amount out of range: must be above 0 and below 1000000'
+      WHEN timestamp_json IS NOT NULL AND NOT REGEXP(timestamp_json, '^\[[0-9]+\]$') THEN 'timestamp is not epoch milliseconds'
+    END AS error
+  FROM fields
+)
+SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_time, proc_time
+FROM judged;
+
+-- Valid orders, each orderId once: the first delivery counts, redeliveries are dropped.
+-- Above parallelism 1 the orders of one customer travel through two shuffles (by orderId here, by
+-- customer next) and can overtake each other; the analyses put them back in event-time order, and
+-- the watermark says when that order is final. An order that comes when the watermark has already
+-- passed its time could not be put in its place any more: it is set aside as late (set_aside).
+CREATE TEMPORARY VIEW first_deliveries AS
+WITH deliveries AS (
+  SELECT orderId, customerId, category, amount, event_time, proc_time,
+    record_value, `partition`, `offset`,
+    ROW_NUMBER() OVER (PARTITION BY orderId ORDER BY proc_time) AS delivery
+  FROM checked_orders
+  WHERE error IS NULL
+)
+SELECT orderId, customerId, category, amount, event_time, proc_time,
+  record_value, `partition`, `offset`,
+  -- no watermark yet (NULL): nothing can be late
+  COALESCE(event_time <= CURRENT_WATERMARK(event_time), FALSE) AS late
+FROM deliveries
+WHERE delivery = 1;
+
+CREATE TEMPORARY VIEW valid_orders AS
+SELECT orderId, customerId, category, amount, event_time, proc_time
+FROM first_deliveries
+WHERE NOT late;
+
+-- Every record the analyses leave out, with the reason: the bad records,
+-- and the orders that came too late to be put in their event-time place.
+-- They go to the dead-letter topic, and the console counts them.
+CREATE TEMPORARY VIEW set_aside AS
+SELECT error, record_value, `partition`, `offset`, proc_time
+FROM checked_orders
+WHERE error IS NOT NULL
+UNION ALL
+SELECT 'late: behind the watermark (more than 1s behind the newest orders)' AS error,
+  record_value, `partition`, `offset`, proc_time
+FROM first_deliveries
+WHERE late;
+
+-- The running total and order count of each customer after each of their orders: the state 3A, 3B and
+-- 3C read (one operator even when all three run). An OVER aggregation emits exactly one row per
+-- order, like the KeyedProcessFunction of the seed; a GROUP BY would emit retractions and updates.
+-- Orders count in event-time order (see valid_orders).
+CREATE TEMPORARY VIEW customer_running AS
+SELECT
+  customerId,
+  amount,
+  SUM(amount) OVER after_this_order AS total,
+  COUNT(*) OVER after_this_order AS orders
+FROM valid_orders
+WINDOW after_this_order AS (
+  PARTITION BY customerId ORDER BY event_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+);
+
+-- 3A Customer Order Tracking: total and order count of a customer after each order.
+CREATE TEMPORARY VIEW customer_totals AS
+SELECT customerId, total, orders
+FROM customer_running;
+
+-- 3B VIP Customer Detection: tier of a customer after each order, and the tier before it
+-- (that of the total without this order), so a change shows in the same row.
+CREATE TEMPORARY VIEW vip_tiers AS
+WITH tiers AS (
+  SELECT
+    customerId,
+    total,
+    orders,
+    CASE WHEN total >= 1000.00 THEN 'PREMIUM'
+     WHEN total >= 500.00 THEN 'VIP'
+     ELSE 'REGULAR' END AS tier,
+    CASE WHEN total - amount >= 1000.00 THEN 'PREMIUM'
+     WHEN total - amount >= 500.00 THEN 'VIP'
+     ELSE 'REGULAR' END AS previous_tier
+  FROM customer_running
+)
+SELECT customerId, total, orders, tier, previous_tier
+FROM tiers;
+
+-- 3C Order Frequency Analysis: order count of a customer and its class after each order, and the
+-- class before it (NULL before the first order, so the first order announces a class too).
+CREATE TEMPORARY VIEW order_frequency AS
+WITH classes AS (
+  SELECT
+    customerId,
+    orders,
+    CASE WHEN orders >= 11 THEN 'FREQUENT'
+     WHEN orders >= 6 THEN 'REGULAR'
+     WHEN orders >= 2 THEN 'OCCASIONAL'
+     ELSE 'NEW CUSTOMER' END AS frequency,
+    CASE WHEN orders > 1 THEN CASE WHEN orders - 1 >= 11 THEN 'FREQUENT'
+     WHEN orders - 1 >= 6 THEN 'REGULAR'
+     WHEN orders - 1 >= 2 THEN 'OCCASIONAL'
+     ELSE 'NEW CUSTOMER' END END AS previous_frequency
+  FROM customer_running
+)
+SELECT customerId, orders, frequency, previous_frequency
+FROM classes;
+
+-- 3D Category Spending Analysis: total, count, average and largest order of a category after each
+-- order, and the revenue milestones that order made the category reach.
+CREATE TEMPORARY VIEW category_spending AS
+WITH running_totals AS (
+  SELECT
+    category,
+    amount,
+    SUM(amount) OVER after_this_order AS total,
+    COUNT(*) OVER after_this_order AS orders,
+    MAX(amount) OVER after_this_order AS max_amount
+  FROM valid_orders
+  WINDOW after_this_order AS (
+    PARTITION BY category ORDER BY event_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  )
+),
+metrics AS (
+  SELECT
+    category,
+    total,
+    orders,
+    CAST(ROUND(total / orders, 2) AS DECIMAL(18, 2)) AS avg_amount,  -- half-up to cents
+    max_amount,
+    ARRAY_REMOVE(ARRAY[
+      CASE WHEN total - amount < 1000.00 AND total >= 1000.00 THEN CAST(1000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 5000.00 AND total >= 5000.00 THEN CAST(5000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 10000.00 AND total >= 10000.00 THEN CAST(10000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 50000.00 AND total >= 50000.00 THEN CAST(50000.00 AS DECIMAL(18, 2)) END,
+      CASE WHEN total - amount < 100000.00 AND total >= 100000.00 THEN CAST(100000.00 AS DECIMAL(18, 2)) END
+    ], CAST(NULL AS DECIMAL(18, 2))) AS milestones
+  FROM running_totals
+)
+SELECT category, total, orders, avg_amount, max_amount, milestones
+FROM metrics;
+
+-- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
+-- set aside (job bad): what the console prints and the blackhole sink swallows.
+CREATE TEMPORARY VIEW results AS
+SELECT '3a' AS job, customerId AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
+FROM customer_totals
+UNION ALL
+SELECT '3b' AS job, customerId AS subject, total, orders, tier AS label, previous_tier AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
+FROM vip_tiers
+UNION ALL
+SELECT '3c' AS job, customerId AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, orders, frequency AS label, previous_frequency AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
+FROM order_frequency
+UNION ALL
+SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, avg_amount, max_amount, milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
+FROM category_spending
+UNION ALL
+SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
+FROM set_aside;
+
+-- The results for the console go to a topic of their own, "lesson3.console.all-builtin-print-orders", as they come
+-- (at-least-once, no transactions, so a reader sees each row at once); `python runner.py` prints
+-- them in the format of the seed. A SELECT streamed back to the client (collect) would be simpler,
+-- but Flink restores its result buffer from a checkpoint into a new client that cannot read it,
+-- so a restarted job would hang; and it cannot share a job with the dead-letter INSERT.
+-- Bad records, set aside on "<topic>.dlq" with why and where they came from.
+CREATE TEMPORARY TABLE dead_letters (
+  error STRING,
+  `raw` STRING,
+  `partition` INT,
+  `offset` BIGINT,
+  seen_at TIMESTAMP_LTZ(3)
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'orders.dlq',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  'sink.delivery-guarantee' = 'at-least-once',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'ISO-8601'
+);
+
+CREATE TEMPORARY TABLE console_results (
+  job STRING,
+  subject STRING,
+  total DECIMAL(38, 2),
+  orders BIGINT,
+  label STRING,
+  previous_label STRING,
+  avg_amount DECIMAL(18, 2),
+  max_amount DECIMAL(18, 2),
+  milestones ARRAY<DECIMAL(18, 2)>,
+  error STRING,
+  record_value STRING,
+  record_partition INT,
+  record_offset BIGINT
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'lesson3.console.all-builtin-print-orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- keyed by customer or category, so the rows of each key stay in order on one partition
+  'key.format' = 'raw',
+  'key.fields' = 'subject',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'at-least-once'
+);
+
+EXECUTE STATEMENT SET
+BEGIN
+INSERT INTO dead_letters
+SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
+FROM set_aside;
+INSERT INTO console_results SELECT * FROM results;
+END;
