@@ -1,6 +1,6 @@
 """Benchmark: every job in both variants over one backlog, and the live path's latency.
 
-    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about half an hour)
+    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about 15 minutes)
     python -m bench.run --orders 100000         # a quicker look
 
 For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
