@@ -1,11 +1,13 @@
 """Shared fixtures: the real embedded Kafka broker, seeded topics, and the runner as users run it."""
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
@@ -35,6 +37,24 @@ def produce(topic: str, values: list, partitions: int = 1) -> None:
     for value in values:
         producer.produce(topic, value)
     assert producer.flush(30) == 0
+
+
+def topic_rows(topic: str) -> list[dict]:
+    """Every row on a topic, from its start to its current end."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": f"test-{topic}",
+                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
+    consumer.subscribe([topic])
+    rows = []
+    while True:
+        message = consumer.poll(10)
+        assert message is not None, f"no end of {topic} within 10 s"
+        if message.error():
+            break  # partition EOF: everything read (the topics here have one partition)
+        rows.append(json.loads(message.value(), parse_float=Decimal))
+    consumer.close()
+    return rows
 
 
 def seeded_values(count: int, seed: int, bad_ratio: float = 0.0, duplicate_ratio: float = 0.0) -> list:

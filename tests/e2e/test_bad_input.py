@@ -4,9 +4,8 @@ from __future__ import annotations
 import uuid
 
 from tests import model
-from tests.conftest import produce, seeded_values
+from tests.conftest import produce, seeded_values, topic_rows
 from tests.e2e.test_jobs import JOBS, assert_matches_model
-from tests.e2e.test_sql_client import topic_rows
 
 # Hand-made bad records beside the generator's kinds: the edges of the contract.
 EDGES = [b"", b"  ", b"{}", b'{"orderId": "x"}', b"\xff\xfe not utf-8", b'"just a string"', b"42",

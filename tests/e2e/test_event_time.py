@@ -12,8 +12,8 @@ from collections import Counter
 from lesson3 import broker
 from lesson3.paths import ROOT
 from producer.orders import START_MS, generate_orders
+from tests.conftest import topic_rows
 from tests.e2e.live import read_until, start, stderr_of, stop
-from tests.e2e.test_sql_client import topic_rows
 
 
 def test_an_order_behind_the_watermark_is_set_aside_as_late(kafka, tmp_path):

@@ -1,10 +1,8 @@
 """`--sql` scripts run unchanged in Flink's own SQL client, with the same results as the runner."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from decimal import Decimal
 
 import pytest
 
@@ -13,24 +11,6 @@ from lesson3.connection import Connection
 from lesson3.paths import ROOT
 from lesson3.results import ResultReader
 from tests import model
-
-
-def topic_rows(topic: str) -> list[dict]:
-    """Every row on a topic, from its start to its current end."""
-    from confluent_kafka import Consumer
-
-    consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": f"test-{topic}",
-                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
-    consumer.subscribe([topic])
-    rows = []
-    while True:
-        message = consumer.poll(10)
-        assert message is not None, f"no end of {topic} within 10 s"
-        if message.error():
-            break  # partition EOF: everything read (the topics here have one partition)
-        rows.append(json.loads(message.value(), parse_float=Decimal))
-    consumer.close()
-    return rows
 
 
 @pytest.mark.parametrize("variant", ["udf", "builtin"])
