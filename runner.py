@@ -1,28 +1,19 @@
 #!/usr/bin/env python3
-"""Run the lesson's Flink SQL jobs on Kafka orders: `python runner.py 3d`. See --help."""
+"""Run the lesson's Flink SQL analyses on Kafka orders: `python runner.py 3d`, `python runner.py 3b 3d`."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import signal
 import sys
-import threading
-import time
 
-from lesson3 import broker, checkpoints, console, script, settings
-from lesson3 import cluster as flink_cluster
-from lesson3.connection import from_environment, ready
+from lesson3 import analyses, session, settings
+from lesson3.connection import from_environment
 from lesson3.errors import UsageError, UserError
-from lesson3.paths import ROOT
+from lesson3.infra import broker
+from lesson3.infra import cluster as flink_cluster
+from lesson3.session import say
 
-EPILOG = """\
-jobs:
-  3a   running total and order count per customer
-  3b   VIP tier per customer, with tier-change alerts
-  3c   order-frequency class per customer, with change alerts
-  3d   total/count/avg/max per category, with revenue milestones
-  all  the four in one Flink job over one read of the topic
-
+OTHER_COMMANDS = """\
 other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
   python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081
@@ -33,9 +24,14 @@ on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or 
 """
 
 
-def say(message: str) -> None:
-    """Progress and status: stderr, so stdout carries only results."""
-    print(message, file=sys.stderr, flush=True)
+def epilog() -> str:
+    listed = [(a.id, a.help) for a in analyses.registry().values()]
+    listed.append((analyses.ALL, "the lesson's four (" + " ".join(a.id for a in analyses.registry().values()
+                                                                  if a.in_all) + ") in one Flink job"))
+    width = max(len(job) for job, _ in listed)
+    jobs = "\n".join(f"  {job:<{width}}  {text}" for job, text in listed)
+    return (f"jobs (several run as one Flink job over one read of the topic, e.g. `3b 3d`):\n{jobs}\n\n"
+            + OTHER_COMMANDS)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -44,13 +40,13 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = ArgumentParser(prog="python runner.py", description=__doc__, epilog=EPILOG,
+    parser = ArgumentParser(prog="python runner.py", description=__doc__, epilog=epilog(),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("job", metavar="JOB", help="3a, 3b, 3c, 3d or all")
+    parser.add_argument("jobs", metavar="JOB", nargs="+", help=", ".join(analyses.choices()))
     parser.add_argument("--sql", action="store_true", help="print the SQL script for Flink's SQL client and exit")
     parser.add_argument("--reveal-secrets", action="store_true",
                         help="with --sql: print real credentials instead of masking them")
-    parser.add_argument("--from", dest="startup", choices=settings.STARTUP_MODES,
+    parser.add_argument("--from", dest="startup", choices=tuple(settings.STARTUP_MODES),
                         help="where to start reading, with empty state (default: continue from the last run's "
                              "checkpoint, else kafka.startup in config: group-offsets, falling back to earliest; "
                              "with --bounded: earliest)")
@@ -64,7 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
                         help="console format; json prints only JSON objects on stdout (default text)")
     parser.add_argument("--sink", choices=("print", "kafka", "blackhole"), default="print",
-                        help="print: the console; kafka: a topic per analysis; blackhole: discard (default print)")
+                        help="print: the console; kafka: a topic per analysis event; blackhole: discard "
+                             "(default print)")
     parser.add_argument("--variant", choices=("udf", "builtin"), default="udf",
                         help="udf: rules as Python functions (default); builtin: the same in plain SQL")
     parser.add_argument("--cluster", metavar="HOST:PORT",
@@ -74,109 +71,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key by dotted path, e.g. thresholds.vip=300; repeatable")
     args = parser.parse_args(argv)
-    if args.job not in script.JOB_CHOICES:
-        raise UsageError(f"unknown job '{args.job}': choose one of {', '.join(script.JOB_CHOICES)}")
+    analyses.select(args.jobs)  # an unknown job is a usage error before anything starts
     return args
 
 
-def run_job(args: argparse.Namespace) -> int:
-    config = settings.load(args.config, args.overrides + ([f"cluster={args.cluster}"] if args.cluster else []))
-    topic = args.topic or config["kafka"]["topic"]
-    # empty state reads from earliest unless told otherwise, or totals would restart from zero at the
-    # committed offsets (the seed's "orders=1" trap); a bounded run always starts over, see sql/settings.sql.j2
-    startup = args.startup or ("earliest" if args.bounded or args.fresh else config["kafka"]["startup"])
-    run = script.Run(job=args.job, variant=args.variant, sink=args.sink, startup=startup, bounded=args.bounded,
-                     topic=topic)
-    resumable = not (args.startup or args.fresh or args.bounded)
-    checkpoint = checkpoints.latest(script.checkpoint_dir(config, run)) if resumable else None
-    if checkpoint:
-        run = dataclasses.replace(run, resume_from=checkpoint.as_uri())
-    connection = from_environment()
+def run_jobs(argv: list[str]) -> int:
+    args = parse_args(argv)
+    request = session.Request(
+        jobs=args.jobs, variant=args.variant, sink=args.sink, topic=args.topic, bounded=args.bounded,
+        startup=args.startup, fresh=args.fresh, output_format=args.output_format, config=args.config,
+        overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else []),
+        command=" ".join(argv))
     if args.sql:
-        print(script.render(config, run, connection, reveal_secrets=args.reveal_secrets,
-                            command=" ".join(sys.argv[1:])))
+        print(session.sql(request, reveal_secrets=args.reveal_secrets))
         return 0
-    ready(connection, progress=say)
-    broker.ensure_topic(connection.client_config(), topic)
-    print(console.banner(run.jobs), file=sys.stderr if args.output_format == "json" else sys.stdout, flush=True)
-    cluster = config["cluster"]
-    if cluster and not flink_cluster.overview(cluster):
-        raise UserError(f"no Flink cluster answers at {cluster}: start one (`python runner.py cluster start`) "
-                        "or leave out --cluster to use the embedded mini-cluster")
-    where_it_runs = f"cluster {cluster}" if cluster else "local mini-cluster"
-    say(f"Flink: {run.name}: {describe_start(run, checkpoint, args.startup, where_it_runs)}")
-    return watch(run, connection, script.statements(script.render(config, run, connection)),
-                 script.console_topic(config, run), args.output_format, cluster,
-                 None if run.bounded else checkpoints.savepoints(script.checkpoint_dir(config, run)))
-
-
-def describe_start(run: script.Run, checkpoint, startup_given: str | None, where_it_runs: str) -> str:
-    if checkpoint:
-        where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
-        start = f"continuing from checkpoint {where}"
-    else:
-        reason = (" (--from given: the last run's checkpoint is not used)" if startup_given and not run.bounded
-                  else " (bounded: a fresh analysis of the topic)" if run.bounded else "")
-        start = f"starting with empty state, reading from {run.startup}{reason}"
-    return (f"{start}; topic '{run.topic}'{', bounded' if run.bounded else ''}, {run.variant} variant, "
-            f"sink {run.sink}, {where_it_runs} ...")
-
-
-def watch(run: script.Run, connection, statements: list[str], console_topic: str, output_format: str,
-          cluster: str, savepoint_dir) -> int:
-    """Submit the job; print its results as they come (print sink) until it ends or Ctrl-C."""
-    from lesson3 import flink_job
-    from lesson3.results import ResultReader
-
-    reader = ResultReader(connection, console_topic, say) if run.sink == "print" else None
-    counts = {"results": 0, "bad": 0}
-
-    def show(row: dict) -> None:
-        if row["job"] == "bad":
-            counts["bad"] += 1
-            say(f"⚠ set aside bad record #{counts['bad']} (partition {row['record_partition']}, "
-                f"offset {row['record_offset']}): {row['error']} -> {run.topic}.dlq")
-            return
-        counts["results"] += 1
-        for line in console.lines(row, output_format):
-            print(line, flush=True)
-
-    started = time.monotonic()
-    job = flink_job.Job(statements)
-    web_ui = f": http://{cluster}/#/job/running/{job.job_id}/overview" if cluster else ""
-    say(f"Flink: job {job.job_id} running{web_ui}; Ctrl-C stops it")
-    ended, failure = threading.Event(), []
-
-    def wait() -> None:
-        try:
-            job.wait()
-        except UserError as error:
-            failure.append(error)
-        finally:
-            ended.set()
-
-    threading.Thread(target=wait, daemon=True).start()
-    try:
-        while not ended.is_set():
-            for row in reader.poll(0.2) if reader else ():
-                show(row)
-            if not reader:
-                ended.wait(0.5)
-        if failure:
-            raise failure[0]
-        for row in reader.drain() if reader else ():
-            show(row)
-        outcome = "finished"
-    except KeyboardInterrupt:
-        say("Stopping ...")
-        outcome = job.stop(savepoint_dir) + (f" (on {cluster})" if cluster else "")
-    finally:
-        if reader:
-            reader.close()
-    shown = (f"{counts['results']} results, {counts['bad']} bad records set aside on {run.topic}.dlq"
-             if reader else f"results in the {run.sink} sink, bad records on {run.topic}.dlq")
-    say(f"{run.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}")
-    return 0
+    return session.run(request)
 
 
 def run_service(name: str, service, argv: list[str]) -> int:
@@ -196,7 +105,7 @@ def run_sql_client(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not from_environment().username:
         broker.start(lambda m: print(m, file=sys.stderr))
-    from lesson3 import sql_client
+    from lesson3.infra import sql_client
 
     return sql_client.run(args.file)
 
@@ -217,7 +126,7 @@ def main(argv: list[str]) -> int:
             return run_service("cluster", flink_cluster, argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
-        return run_job(parse_args(argv))
+        return run_jobs(argv)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

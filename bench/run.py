@@ -23,12 +23,14 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from lesson3 import broker
+from lesson3 import analyses
+from lesson3.infra import broker
+from lesson3.connection import ensure_topic
 from lesson3.paths import ROOT
 from producer.orders import generate_orders
 
 OUT = ROOT / "bench"
-JOBS = ["3a", "3b", "3c", "3d", "all"]
+JOBS = analyses.choices()
 VARIANTS = ["builtin", "udf"]
 
 
@@ -58,7 +60,7 @@ def load(topic: str, orders: int, customers: int) -> None:
         return
     if have:
         raise SystemExit(f"{topic} holds {have:,} records, not {orders:,}: delete it or pick other sizes")
-    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
+    ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "linger.ms": 50, "batch.size": 1_000_000,
                          "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
     started = time.monotonic()
@@ -155,7 +157,7 @@ def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], varian
 def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -> dict:
     """p50/p99 from an order's send to its result line, at `rate` orders/s, on a fresh topic."""
     topic = f"bench-live-{int(time.time())}"
-    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
+    ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
     command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format", "json",
                "--from", "earliest", "--topic", topic, *extra]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

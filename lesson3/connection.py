@@ -14,7 +14,7 @@ from functools import cache
 
 from dotenv import load_dotenv
 
-from lesson3 import broker
+from lesson3.infra import broker
 from lesson3.errors import KafkaUnavailable, UsageError
 from lesson3.paths import DATA, ROOT
 
@@ -52,7 +52,7 @@ class Connection:
         return self.username is None and self.bootstrap == broker.BOOTSTRAP
 
     def client_config(self) -> dict:
-        """Settings for confluent-kafka clients (producer, admin, the console's DLQ reader)."""
+        """Settings for confluent-kafka clients (producer, admin, the console's result reader)."""
         config = {"bootstrap.servers": self.bootstrap, "security.protocol": self.protocol,
                   "logger": client_log()}
         if self.username is not None:
@@ -136,3 +136,19 @@ def ready(connection: Connection, progress=print) -> Connection:
         progress(f"Kafka: {broker.start(progress)}")
     connection.check()
     return connection
+
+
+def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> None:
+    """Create `topic` if it does not exist (the broker also creates topics on first use)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient(client_config)
+    if topic in admin.list_topics(timeout=10).topics:
+        return
+    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, config=config or {})])
+    for future in futures.values():
+        try:
+            future.result()
+        except Exception as error:  # a concurrent create is fine
+            if "TOPIC_ALREADY_EXISTS" not in str(error):
+                raise

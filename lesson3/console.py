@@ -1,29 +1,75 @@
-"""Result rows -> the seed's console lines (text) or one JSON object a line (json). Pure formatting."""
+"""Result rows -> the seed's console lines (text) or one JSON object a line (json). Pure formatting.
+
+A row is one row of an analysis's view, tagged with the analysis id; what it means (which events,
+their fields and text) is in that analysis's analysis.yml.
+"""
 from __future__ import annotations
 
 import json
+import string
 from decimal import Decimal
 
-from udfs.rules import milestone_label
+from lesson3.analyses import Analysis, Event, registry
 
-BANNERS = {
-    "3a": ("=== Flink Lesson 3A: Customer Order Tracking ===",
-           "Tracking customer order totals and counts with stateful processing"),
-    "3b": ("=== Flink Lesson 3B: VIP Customer Detection ===",
-           "Real-time customer classification based on spending patterns"),
-    "3c": ("=== Flink Lesson 3C: Order Frequency Analysis ===",
-           "Analyzing customer ordering behavior and frequency patterns"),
-    "3d": ("=== Flink Lesson 3D: Category Spending Analysis ===",
-           "Analyzing spending patterns and performance by product category"),
-}
+MILESTONE_NAMES = ((Decimal(1_000_000), "M"), (Decimal(1_000), "K"))
 
 
-def banner(jobs: list[str]) -> str:
-    return "\n".join(f"{title}\n{subtitle}\n" for title, subtitle in (BANNERS[j] for j in jobs))
+def banner(analyses: tuple[Analysis, ...]) -> str:
+    return "\n".join("\n".join(a.banner) + "\n" for a in analyses)
 
 
 def money(amount: Decimal) -> str:
     return f"{amount:.2f}"
+
+
+def milestone_label(milestone: Decimal) -> str:
+    """$1K, $5K, $10K, $50K, $100K, $1M: the seed's names for revenue milestones."""
+    for size, suffix in MILESTONE_NAMES:
+        if milestone >= size:
+            return f"${(milestone / size).normalize():f}{suffix}"
+    return f"${milestone.normalize():f}"
+
+
+class _Formatter(string.Formatter):
+    """str.format with the project's money rule: every amount with two decimals; `:label` names a
+    milestone."""
+
+    def format_field(self, value, format_spec):
+        if format_spec == "label":
+            return milestone_label(Decimal(value))
+        if isinstance(value, Decimal) and not format_spec:
+            return money(value)
+        return super().format_field(value, format_spec)
+
+
+_FORMAT = _Formatter()
+
+
+def _whole(amount: Decimal):
+    """A milestone as the contract writes it: 1000, not 1000.00 (cents only when it has them)."""
+    return int(amount) if amount == amount.to_integral_value() else amount
+
+
+def _occurrences(event: Event, row: dict) -> list[dict]:
+    """The rows of one event in a result row: none, one, or one per array element."""
+    if event.when is not None and not row[event.when]:
+        return []
+    if event.for_each is None:
+        return [row]
+    element, column = event.for_each
+    return [{**row, element: value} for value in row[column] or []]
+
+
+def events(row: dict) -> list[dict]:
+    """The contract's JSON objects for one result row, in the order the analysis declares."""
+    analysis = registry()[row["analysis"]]
+    result = []
+    for event in analysis.events:
+        for values in _occurrences(event, row):
+            fields = {name: values[column] for name, column in event.fields.items()}
+            fields.update({name: _whole(fields[name]) for name in event.whole})
+            result.append({"job": analysis.id, "kind": event.kind, **fields})
+    return result
 
 
 def _json_value(value) -> str:
@@ -37,61 +83,10 @@ def json_line(fields: dict) -> str:
     return "{" + ",".join(f"{json.dumps(k)}:{_json_value(v)}" for k, v in fields.items()) + "}"
 
 
-def _whole(amount: Decimal):
-    """A milestone as the contract writes it: 1000, not 1000.00 (cents only when it has them)."""
-    return int(amount) if amount == amount.to_integral_value() else amount
-
-
-def events(row: dict) -> list[dict]:
-    """The contract's JSON objects for one result row: alerts first, then the state after the order."""
-    job, subject = row["job"], row["subject"]
-    if job == "3a":
-        return [{"job": job, "kind": "totals", "customerId": subject, "total": row["total"],
-                 "orders": row["orders"]}]
-    changed = row["label"] != row["previous_label"]  # 3b and 3c: the class before this order differs
-    if job == "3b":
-        state = {"job": job, "kind": "tier", "customerId": subject, "tier": row["label"], "total": row["total"],
-                 "orders": row["orders"]}
-        change = {"job": job, "kind": "tier_change", "customerId": subject, "tier": row["label"],
-                  "previousTier": row["previous_label"]}
-        return [change, state] if changed else [state]
-    if job == "3c":
-        state = {"job": job, "kind": "frequency", "customerId": subject, "orders": row["orders"],
-                 "frequency": row["label"]}
-        change = {"job": job, "kind": "frequency_change", "customerId": subject, "frequency": row["label"],
-                  "order": row["orders"]}
-        return [change, state] if changed else [state]
-    if job == "3d":
-        return [{"job": job, "kind": "milestone", "category": subject, "milestone": _whole(m)}
-                for m in row["milestones"] or []] + \
-               [{"job": job, "kind": "category", "category": subject, "total": row["total"],
-                 "orders": row["orders"], "avg": row["avg_amount"], "max": row["max_amount"]}]
-    raise ValueError(f"unknown job {job!r}")
-
-
 def text(event: dict) -> str:
     """The seed's line for one event."""
-    kind = event["kind"]
-    if kind == "totals":
-        return f"Customer Totals> ({event['customerId']},{money(event['total'])},{event['orders']})"
-    if kind == "tier_change":
-        return (f"🎉 TIER CHANGE: {event['customerId']} upgraded to {event['tier']} "
-                f"(previous: {event['previousTier']})")
-    if kind == "tier":
-        return (f"VIP Status> {event['customerId']}: {event['tier']} "
-                f"(total: {money(event['total'])}, orders: {event['orders']})")
-    if kind == "frequency_change":
-        return f"📈 FREQUENCY CHANGE: {event['customerId']} is now {event['frequency']} (order #{event['order']})"
-    if kind == "frequency":
-        return (f"Order Frequency> {event['customerId']}: {event['orders']} orders in session "
-                f"({event['frequency']})")
-    if kind == "milestone":
-        return (f"🏆 CATEGORY MILESTONE: {event['category']} reached "
-                f"{milestone_label(Decimal(event['milestone']))}+ revenue milestone!")
-    if kind == "category":
-        return (f"Category Analysis> Category {event['category']}: total={money(event['total'])}, "
-                f"orders={event['orders']}, avg={money(event['avg'])}, max={money(event['max'])}")
-    raise ValueError(f"unknown event kind {kind!r}")
+    declared = next(e for e in registry()[event["job"]].events if e.kind == event["kind"])
+    return _FORMAT.format(declared.text, **event)
 
 
 def lines(row: dict, output_format: str) -> list[str]:

@@ -1,12 +1,13 @@
 """Run a rendered script on PyFlink: every statement in order, the last one submits the job.
 
-The last statement is either a SELECT, whose rows stream back here (print sink), or an
-EXECUTE STATEMENT SET, whose results go to Kafka or a blackhole; both run on Flink's local
-mini-cluster inside this process's JVM.
+The last statement is the EXECUTE STATEMENT SET whose INSERTs write the results (to Kafka, or a
+blackhole). It runs on Flink's local mini-cluster inside this process's JVM, or on the cluster the
+script's SET statements name.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 from lesson3.connection import mask_secret
 from lesson3.errors import KafkaUnavailable, UsageError, UserError
 from lesson3.paths import DATA, python_worker_env
+from lesson3.script import statements
+from lesson3.settings import Duration
 
 LOG = DATA / "logs" / "runner.log"
 JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
@@ -71,10 +74,22 @@ def _stdout_to(path: Path):
         os.close(target)
 
 
-class Job:
-    """The Flink job a script submits (its last statement); `wait()` until it ends, or `cancel()`."""
+def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
+    """The compiled plan with a state TTL on the deduplication of orderIds alone: totals never
+    expire, the memory of counted orderIds after `dedup_window`. (`table.exec.state.ttl` would set
+    one TTL for every operator, and SQL hints reach only joins and group aggregations.)"""
+    plan = json.loads(plan_json)
+    for node in plan["nodes"]:
+        if node["type"].startswith("stream-exec-deduplicate"):
+            for state in node.get("state", []):
+                state["ttl"] = f"{dedup_window.millis} ms"
+    return json.dumps(plan)
 
-    def __init__(self, statements: list[str]):
+
+class Job:
+    """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`."""
+
+    def __init__(self, statements: list[str], dedup_window: Duration | None = None):
         from pyflink.table import EnvironmentSettings, TableEnvironment
 
         os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
@@ -83,10 +98,25 @@ class Job:
         try:
             for statement in statements[:-1]:
                 self._execute(statement)
-            self._result = self._t_env.execute_sql(statements[-1])
+            self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
             raise explain(error) from None
         self.job_id = str(self._result.get_job_client().get_job_id())
+
+    def _submit(self, statement: str, dedup_window: Duration | None):
+        """Run the final statement set, through a compiled plan when seen orderIds expire."""
+        body = re.fullmatch(r"\s*EXECUTE STATEMENT SET\s+BEGIN\s+(.*)\bEND\s*", statement, re.S | re.I)
+        if dedup_window is None or body is None:
+            return self._t_env.execute_sql(statement)
+        from pyflink.java_gateway import get_gateway
+        from pyflink.table.table_result import TableResult
+
+        statement_set = self._t_env._j_tenv.createStatementSet()
+        for insert in statements(body.group(1)):
+            statement_set.addInsertSql(insert)
+        plan = _with_dedup_window(statement_set.compilePlan().asJsonString(), dedup_window)
+        reference = get_gateway().jvm.org.apache.flink.table.api.PlanReference.fromJsonString(plan)
+        return TableResult(self._t_env._j_tenv.loadPlan(reference).execute())
 
     def _execute(self, statement: str) -> None:
         """TableEnvironment has no SET statement (only the SQL client does): apply it to the config."""

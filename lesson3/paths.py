@@ -7,9 +7,16 @@ LIB = ROOT / "lib"                  # jars fetched by `make setup` (mvn dependen
 FLINK_JARS = LIB / "flink"
 KAFKA_JARS = LIB / "kafka"
 DATA = ROOT / ".data"               # broker data, checkpoints, logs
-SQL = ROOT / "sql"
+SQL = ROOT / "sql"                  # the shared steps, sinks and rule variants
+ANALYSES = ROOT / "analyses"        # one folder per analysis (lesson3/analyses.py)
 UDFS = ROOT / "udfs"
 DEFAULT_CONFIG = ROOT / "config" / "lesson3.yaml"
+
+
+def connector_jar() -> str:
+    """The Kafka SQL connector jar as a file:// URL (pipeline.jars), named even when it is missing."""
+    jars = sorted(FLINK_JARS.glob("flink-sql-connector-kafka-*.jar"))
+    return jars[0].as_uri() if jars else (FLINK_JARS / "flink-sql-connector-kafka.jar").as_uri()
 
 
 def python_worker_env() -> dict:

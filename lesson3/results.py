@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from lesson3.connection import Connection
+from lesson3.connection import Connection, ensure_topic
 
 RETENTION_MS = 24 * 3600 * 1000  # console rows are for watching, not for keeping
 
@@ -15,9 +15,7 @@ class ResultReader:
     def __init__(self, connection: Connection, topic: str, say: Callable[[str], None]):
         from confluent_kafka import Consumer, TopicPartition
 
-        from lesson3 import broker
-
-        broker.ensure_topic(connection.client_config(), topic, config={"retention.ms": str(RETENTION_MS)})
+        ensure_topic(connection.client_config(), topic, config={"retention.ms": str(RETENTION_MS)})
         self._say, self._lost = say, False
         self._consumer = Consumer({**connection.client_config(), "group.id": f"{topic}.reader",
                                    "enable.auto.commit": False, "isolation.level": "read_uncommitted",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -15,8 +16,96 @@ import yaml
 from lesson3.errors import UsageError
 from lesson3.paths import DEFAULT_CONFIG, ROOT
 
+# a Kafka topic name: what Kafka accepts, and safe inside a SQL string literal
+TOPIC_NAME = re.compile(r"[A-Za-z0-9._-]{1,249}")
 DURATION = re.compile(r"^(\d+)\s*(ms|s|min|h|d)$")
-STARTUP_MODES = ("earliest", "latest", "group-offsets")
+# where a job starts reading -> the Kafka connector's scan.startup.mode
+STARTUP_MODES = {"earliest": "earliest-offset", "latest": "latest-offset", "group-offsets": "group-offsets"}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A config duration: `str()` is Flink's own form ('60s'), `.sql` an INTERVAL literal."""
+    number: int
+    unit: str  # ms | s | min | h | d
+
+    UNITS = {"ms": (1, "MILLISECOND"), "s": (1000, "SECOND"), "min": (60_000, "MINUTE"),
+             "h": (3_600_000, "HOUR"), "d": (86_400_000, "DAY")}
+
+    def __str__(self) -> str:
+        return f"{self.number}{self.unit}"
+
+    @property
+    def millis(self) -> int:
+        return self.number * self.UNITS[self.unit][0]
+
+    @property
+    def sql(self) -> str:
+        return f"INTERVAL '{self.number}' {self.UNITS[self.unit][1]}"
+
+
+@dataclass(frozen=True)
+class Kafka:
+    topic: str
+    group_id_prefix: str
+    startup: str
+    results_prefix: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    vip: Decimal
+    premium: Decimal
+
+
+@dataclass(frozen=True)
+class Frequency:
+    occasional: int
+    regular: int
+    frequent: int
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    interval: Duration
+    mode: str
+    dir: Path
+
+
+@dataclass(frozen=True)
+class State:
+    dedup_window: Duration
+    backend: str
+
+
+@dataclass(frozen=True)
+class Restart:
+    attempts: int
+    delay: Duration
+
+
+@dataclass(frozen=True)
+class Python:
+    execution_mode: str
+    bundle_size: int
+    bundle_time: Duration
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
+    kafka: Kafka
+    thresholds: Thresholds
+    frequency: Frequency
+    milestones: tuple[Decimal, ...]
+    checkpoint: Checkpoint
+    restart: Restart
+    state: State
+    parallelism: int
+    cluster: str
+    watermark_delay: Duration
+    idle_timeout: Duration
+    python: Python
 
 
 def _read_yaml(path: Path) -> dict:
@@ -80,11 +169,12 @@ def _count(value, key: str) -> int:
     return value
 
 
-def _duration(value, key: str) -> str:
+def _duration(value, key: str) -> Duration:
     text = str(value).strip()
-    if not DURATION.match(text):
+    match = DURATION.match(text)
+    if not match:
         raise UsageError(f"config key '{key}' must be a duration like 500ms, 60s, 5min, 2h or 7d, got '{value}'")
-    return text
+    return Duration(int(match.group(1)), match.group(2))
 
 
 def _choice(value, key: str, choices: tuple[str, ...]) -> str:
@@ -93,10 +183,12 @@ def _choice(value, key: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _name(value, key: str) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]+", value):
-        raise UsageError(f"config key '{key}' must be a non-empty name of letters, digits, '.', '_' "
-                         f"or '-', got '{value}'")
+def name(value, key: str) -> str:
+    """A topic or name prefix: letters, digits, '.', '_', '-' (Kafka's rule; nothing that could break SQL)."""
+    if not isinstance(value, str) or not TOPIC_NAME.fullmatch(value):
+        what = key if key.startswith("--") else f"config key '{key}'"
+        raise UsageError(f"{what} must be a name of letters, digits, '.', '_' or '-' (at most 249), "
+                         f"got '{value}'")
     return value
 
 
@@ -113,7 +205,7 @@ def _ascending(values: list, keys: list[str]) -> None:
             raise UsageError(f"config key '{high_key}' ({high}) must be above '{low_key}' ({low})")
 
 
-def validate(raw: dict) -> dict:
+def validate(raw: dict) -> Settings:
     """Typed, checked settings from the merged raw config."""
     kafka, ck, state, python = raw["kafka"], raw["checkpoint"], raw["state"], raw["python"]
     vip = _money(raw["thresholds"]["vip"], "thresholds.vip")
@@ -128,42 +220,42 @@ def validate(raw: dict) -> dict:
     milestones = [_money(m, f"milestones[{i}]") for i, m in enumerate(milestones)]
     _ascending(milestones, [f"milestones[{i}]" for i in range(len(milestones))])
     checkpoint_dir = Path(str(ck["dir"]))
-    return {
-        "kafka": {
-            "topic": _name(kafka["topic"], "kafka.topic"),
-            "group_id_prefix": _name(kafka["group_id_prefix"], "kafka.group_id_prefix"),
-            "startup": _choice(kafka["startup"], "kafka.startup", STARTUP_MODES),
-            "results_prefix": _name(kafka["results_prefix"], "kafka.results_prefix"),
-        },
-        "thresholds": {"vip": vip, "premium": premium},
-        "frequency": freq,
-        "milestones": milestones,
-        "checkpoint": {
-            "interval": _duration(ck["interval"], "checkpoint.interval"),
-            "mode": _choice(ck["mode"], "checkpoint.mode", ("exactly-once", "at-least-once")),
-            "dir": checkpoint_dir if checkpoint_dir.is_absolute() else ROOT / checkpoint_dir,
-        },
-        "state": {
-            "ttl": _duration(state["ttl"], "state.ttl"),
-            "backend": _choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
-        },
-        "restart": {
-            "attempts": _count(raw["restart"]["attempts"], "restart.attempts"),
-            "delay": _duration(raw["restart"]["delay"], "restart.delay"),
-        },
-        "parallelism": _count(raw["parallelism"], "parallelism"),
-        "cluster": _address(raw["cluster"], "cluster"),
-        "watermark_delay": _duration(raw["watermark_delay"], "watermark_delay"),
-        "idle_timeout": _duration(raw["idle_timeout"], "idle_timeout"),
-        "python": {
-            "execution_mode": _choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
-            "bundle_size": _count(python["bundle_size"], "python.bundle_size"),
-            "bundle_time": _duration(python["bundle_time"], "python.bundle_time"),
-        },
-    }
+    return Settings(
+        kafka=Kafka(
+            topic=name(kafka["topic"], "kafka.topic"),
+            group_id_prefix=name(kafka["group_id_prefix"], "kafka.group_id_prefix"),
+            startup=_choice(kafka["startup"], "kafka.startup", tuple(STARTUP_MODES)),
+            results_prefix=name(kafka["results_prefix"], "kafka.results_prefix"),
+        ),
+        thresholds=Thresholds(vip, premium),
+        frequency=Frequency(**freq),
+        milestones=tuple(milestones),
+        checkpoint=Checkpoint(
+            interval=_duration(ck["interval"], "checkpoint.interval"),
+            mode=_choice(ck["mode"], "checkpoint.mode", ("exactly-once", "at-least-once")),
+            dir=checkpoint_dir if checkpoint_dir.is_absolute() else ROOT / checkpoint_dir,
+        ),
+        restart=Restart(
+            attempts=_count(raw["restart"]["attempts"], "restart.attempts"),
+            delay=_duration(raw["restart"]["delay"], "restart.delay"),
+        ),
+        state=State(
+            dedup_window=_duration(state["dedup_window"], "state.dedup_window"),
+            backend=_choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
+        ),
+        parallelism=_count(raw["parallelism"], "parallelism"),
+        cluster=_address(raw["cluster"], "cluster"),
+        watermark_delay=_duration(raw["watermark_delay"], "watermark_delay"),
+        idle_timeout=_duration(raw["idle_timeout"], "idle_timeout"),
+        python=Python(
+            execution_mode=_choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
+            bundle_size=_count(python["bundle_size"], "python.bundle_size"),
+            bundle_time=_duration(python["bundle_time"], "python.bundle_time"),
+        ),
+    )
 
 
-def load(path: Path | None = None, overrides: list[str] = ()) -> dict:
+def load(path: Path | None = None, overrides: list[str] = ()) -> Settings:
     """Read the config at `path` (default config/lesson3.yaml), apply `--set` overrides, validate."""
     known = _read_yaml(DEFAULT_CONFIG)
     path = Path(path) if path else DEFAULT_CONFIG

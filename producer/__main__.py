@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from lesson3 import broker
+from lesson3.infra import broker
 from lesson3.connection import from_environment, ready
 from lesson3.errors import UsageError, UserError
 from producer.orders import generate_orders

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from lesson3.broker import ensure_topic
+from lesson3.connection import ensure_topic
 from lesson3.errors import KafkaUnavailable
 from producer.orders import Record, describe, restamped
 

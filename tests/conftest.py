@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3 import broker
+from lesson3.infra import broker
+from lesson3.connection import ensure_topic
 from lesson3.paths import ROOT
 from producer.orders import generate_orders
 
@@ -32,7 +33,7 @@ class SeededTopic:
 def produce(topic: str, values: list, partitions: int = 1) -> None:
     from confluent_kafka import Producer
 
-    broker.ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, partitions)
+    ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, partitions)
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True})
     for value in values:
         producer.produce(topic, value)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lesson3 import broker
+from lesson3.infra import broker
 from lesson3.paths import ROOT
 
 
@@ -27,6 +27,8 @@ def assert_one_line_error(done: subprocess.CompletedProcess, code: int, *phrases
 
 @pytest.mark.parametrize("args, phrases", [
     (["3e"], ["unknown job '3e'", "3a, 3b, 3c, 3d, all"]),
+    (["3a", "3z"], ["unknown job '3z'"]),
+    (["3a", "--topic", "bad topic'x"], ["--topic must be a name of letters, digits"]),
     (["3a", "--set", "thresholds.vipp=3"], ["unknown config key 'thresholds.vipp'"]),
     (["3a", "--set", "thresholds.vip=lots"], ["'thresholds.vip' must be a number"]),
     (["3a", "--set", "thresholds.premium=400"], ["'thresholds.premium' (400.00) must be above"]),

@@ -33,10 +33,3 @@ def milestones_crossed(previous_total: Decimal, total: Decimal, milestones: Sequ
     """3D: the milestones a category's total reached with its latest order (usually none, maybe several)."""
     return [m for m in milestones if previous_total < m <= total]
 
-
-def milestone_label(milestone: Decimal) -> str:
-    """$1K, $5K, $10K, $50K, $100K, $1M: the seed's names for revenue milestones."""
-    for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "K")):
-        if milestone >= size:
-            return f"${(milestone / size).normalize():f}{suffix}"
-    return f"${milestone.normalize():f}"

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from lesson3 import cluster
+from lesson3.infra import cluster
 from lesson3.paths import ROOT
 from producer.orders import generate_orders
 from tests import model

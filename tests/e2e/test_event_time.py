@@ -9,7 +9,7 @@ import time
 import uuid
 from collections import Counter
 
-from lesson3 import broker
+from lesson3.infra import broker
 from lesson3.paths import ROOT
 from producer.orders import START_MS, generate_orders
 from tests.conftest import topic_rows

@@ -7,7 +7,7 @@ import sys
 import time
 import uuid
 
-from lesson3 import broker
+from lesson3.infra import broker
 from lesson3.paths import DATA, ROOT
 from tests.conftest import produce, seeded_values
 from tests.e2e.test_jobs import assert_matches_model

@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
-from lesson3 import broker, console, script, settings
+from lesson3 import analyses, console, settings
 from lesson3.connection import Connection
+from lesson3.infra import broker
 from lesson3.paths import ROOT
+from lesson3.pipeline import Pipeline
 from lesson3.results import ResultReader
 from tests import model
 
@@ -21,17 +23,19 @@ def test_printed_script_runs_in_the_sql_client(orders_topic, tmp_path, job, vari
                              cwd=ROOT, capture_output=True, text=True, check=True)
     sql_file = tmp_path / f"{job}.sql"
     sql_file.write_text(printed.stdout)
-    run = script.Run(job, variant=variant, bounded=True, startup="earliest", topic=orders_topic.name)
+    pipeline = Pipeline(analyses.select([job]), variant=variant, bounded=True, startup="earliest",
+                        topic=orders_topic.name)
     # the runner's own tests may have written to this pipeline's result topic: read from its end of now
-    results = ResultReader(Connection(broker.BOOTSTRAP), script.console_topic(settings.load(), run), print)
+    results = ResultReader(Connection(broker.BOOTSTRAP), pipeline.console_topic(settings.load()), print)
     client = subprocess.run([sys.executable, "runner.py", "sql-client", "-f", str(sql_file)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "[ERROR]" not in client.stdout, client.stdout[-3000:]
 
     rows = list(results.drain())
     results.close()
-    events = [console.json_line(event) for row in rows if row["job"] != "bad" for event in console.events(row)]
+    dead = [row for row in rows if row["analysis"] == "dead_letter"]
+    events = [console.json_line(event) for row in rows if row not in dead for event in console.events(row)]
     expected = model.expected(orders_topic.values)
-    jobs = ["3a", "3b", "3c", "3d"] if job == "all" else [job]
+    jobs = [a.id for a in pipeline.analyses]
     assert model.events_by_key(events) == {key: e for key, e in expected.events.items() if key[0] in jobs}
-    assert sum(row["job"] == "bad" for row in rows) == expected.bad
+    assert len(dead) == expected.bad

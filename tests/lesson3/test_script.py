@@ -8,19 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from lesson3 import script, settings
+from lesson3 import analyses, script, settings
 from lesson3.connection import MASK, Connection
 from lesson3.paths import ROOT
+from lesson3.pipeline import Pipeline
 
 GOLDEN = Path(__file__).parent / "golden"
 LOCAL = Connection("localhost:9092")
 CLOUD = Connection("pkc-test.eu-west-1.aws.confluent.cloud:9092", "SASL_SSL", "KEY123", "s3cr3t-value")
-CASES = {  # name: (run, connection, --set overrides)
-    "3d_builtin_local.sql": (script.Run("3d", variant="builtin", bounded=True, startup="earliest"), LOCAL, []),
-    "all_udf_cloud_kafka_sink.sql": (script.Run("all", sink="kafka"), CLOUD, []),
-    "3b_udf_blackhole.sql": (script.Run("3b", sink="blackhole", topic="t"), LOCAL, []),
+ALL = analyses.select(["all"])
+CASES = {  # name: (pipeline, connection, --set overrides)
+    "3d_builtin_local.sql": (Pipeline(analyses.select(["3d"]), variant="builtin", bounded=True, startup="earliest"),
+                             LOCAL, []),
+    "all_udf_cloud_kafka_sink.sql": (Pipeline(ALL, sink="kafka"), CLOUD, []),
+    "3b_udf_blackhole.sql": (Pipeline(analyses.select(["3b"]), sink="blackhole", topic="t"), LOCAL, []),
     # above parallelism 1: ordered by event time, late orders set aside
-    "all_builtin_parallel.sql": (script.Run("all", variant="builtin"), LOCAL, ["parallelism=2"]),
+    "all_builtin_parallel.sql": (Pipeline(ALL, variant="builtin"), LOCAL, ["parallelism=2"]),
 }
 
 
@@ -32,8 +35,8 @@ def portable(text: str) -> str:
 
 @pytest.mark.parametrize("name", CASES)
 def test_rendered_script_matches_golden_file(name):
-    run, connection, overrides = CASES[name]
-    text = portable(script.render(settings.load(overrides=overrides), run, connection, reveal_secrets=False))
+    pipeline, connection, overrides = CASES[name]
+    text = portable(script.render(settings.load(overrides=overrides), pipeline, connection, reveal_secrets=False))
     golden = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
@@ -42,25 +45,43 @@ def test_rendered_script_matches_golden_file(name):
 
 def test_secret_is_masked_unless_revealed():
     config = settings.load()
-    masked = script.render(config, script.Run("3a"), CLOUD, reveal_secrets=False)
+    masked = script.render(config, Pipeline(analyses.select(["3a"])), CLOUD, reveal_secrets=False)
     assert "s3cr3t-value" not in masked and MASK in masked and "--reveal-secrets" in masked
-    revealed = script.render(config, script.Run("3a"), CLOUD, reveal_secrets=True)
+    revealed = script.render(config, Pipeline(analyses.select(["3a"])), CLOUD, reveal_secrets=True)
     assert 'password="s3cr3t-value"' in revealed
     assert "org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule" in revealed
 
 
 def test_thresholds_come_from_config():
     config = settings.load(overrides=["thresholds.vip=123.45", "frequency.frequent=42"])
-    text = script.render(config, script.Run("all", variant="builtin"), LOCAL)
+    text = script.render(config, Pipeline(ALL, variant="builtin"), LOCAL)
     assert "total >= 123.45" in text and "orders >= 42" in text
     assert ">= 500.00" not in text
 
 
 def test_statements_keep_a_statement_set_whole():
-    text = script.render(settings.load(), script.Run("all", sink="kafka"), LOCAL)
+    text = script.render(settings.load(), Pipeline(ALL, sink="kafka"), LOCAL)
     statements = script.statements(text)
     assert statements[-1].startswith("EXECUTE STATEMENT SET") and statements[-1].endswith("END")
     assert statements[-1].count("INSERT INTO") == 8  # dead letters + 3a + 2 x 3b + 2 x 3c + 2 x 3d
     assert all(not s.rstrip().endswith(";") for s in statements)
     assert statements[0] == "SET 'execution.runtime-mode' = 'streaming'"
 
+
+
+def test_several_analyses_share_one_read_and_one_running_aggregate():
+    text = script.render(settings.load(), Pipeline(analyses.select(["3b", "3a", "3d"])), LOCAL)
+    assert text.count("CREATE TABLE orders_raw") == 1
+    assert text.count("CREATE TEMPORARY VIEW customer_running") == 1
+    assert "CREATE TEMPORARY VIEW order_frequency" not in text
+    inserts = [line for line in text.splitlines() if line.startswith("INSERT INTO")]
+    assert inserts[1:] == ["INSERT INTO customer_totals_console SELECT '3a', * FROM customer_totals;",
+                           "INSERT INTO vip_tiers_console SELECT '3b', * FROM vip_tiers;",
+                           "INSERT INTO category_spending_console SELECT '3d', * FROM category_spending;",
+                           "INSERT INTO dead_letters_console SELECT 'dead_letter', error, `partition`, `offset` "
+                           "FROM dead_letters;"]
+
+
+def test_result_topics_name_their_source_topic():
+    text = script.render(settings.load(), Pipeline(analyses.select(["3b"]), sink="kafka", topic="shop-eu"), LOCAL)
+    assert "'topic' = 'lesson3.shop-eu.tier_changes'" in text and "'topic' = 'lesson3.shop-eu.vip_tiers'" in text

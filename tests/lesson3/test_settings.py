@@ -8,26 +8,30 @@ from lesson3.errors import UsageError
 
 def test_defaults_are_the_contract_values():
     config = settings.load()
-    assert config["thresholds"] == {"vip": Decimal("500.00"), "premium": Decimal("1000.00")}
-    assert config["frequency"] == {"occasional": 2, "regular": 6, "frequent": 11}
-    assert config["milestones"] == [Decimal(m) for m in (1000, 5000, 10000, 50000, 100000)]
-    assert config["checkpoint"]["interval"] == "60s"
-    assert config["kafka"]["topic"] == "orders"
-    assert config["parallelism"] == 1
+    assert config.thresholds == settings.Thresholds(vip=Decimal("500.00"), premium=Decimal("1000.00"))
+    assert config.frequency == settings.Frequency(occasional=2, regular=6, frequent=11)
+    assert config.milestones == tuple(Decimal(m) for m in (1000, 5000, 10000, 50000, 100000))
+    assert str(config.checkpoint.interval) == "60s" and config.checkpoint.interval.millis == 60_000
+    assert config.kafka.topic == "orders"
+    assert config.parallelism == 1
+
+
+def test_only_the_memory_of_seen_order_ids_expires():
+    assert settings.load().state.dedup_window.sql == "INTERVAL '7' DAY"
 
 
 def test_set_overrides_by_dotted_path():
     config = settings.load(overrides=["thresholds.vip=300", "milestones=[200, 400]", "kafka.topic=t"])
-    assert config["thresholds"]["vip"] == Decimal("300.00")
-    assert config["milestones"] == [Decimal(200), Decimal(400)]
-    assert config["kafka"]["topic"] == "t"
+    assert config.thresholds.vip == Decimal("300.00")
+    assert config.milestones == (Decimal(200), Decimal(400))
+    assert config.kafka.topic == "t"
 
 
 def test_an_edited_copy_may_leave_out_what_it_does_not_change(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("thresholds:\n  vip: 250\n")
     config = settings.load(path)
-    assert config["thresholds"] == {"vip": Decimal("250.00"), "premium": Decimal("1000.00")}
+    assert (config.thresholds.vip, config.thresholds.premium) == (Decimal("250.00"), Decimal("1000.00"))
 
 
 @pytest.mark.parametrize("override, message", [
@@ -41,6 +45,7 @@ def test_an_edited_copy_may_leave_out_what_it_does_not_change(tmp_path):
     ("checkpoint.interval=soon", "'checkpoint.interval' must be a duration"),
     ("state.backend=disk", "'state.backend' must be one of hashmap, rocksdb"),
     ("parallelism=0", "'parallelism' must be a whole number of at least 1"),
+    ("kafka.topic=bad topic'x", "'kafka.topic' must be a name of letters, digits"),
     ("vip", "--set expects KEY=VALUE"),
 ])
 def test_bad_values_name_the_key(override, message):

@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from udfs.rules import customer_tier, milestone_label, milestones_crossed, order_frequency
+from rules import customer_tier, milestones_crossed, order_frequency
 
 VIP, PREMIUM = D("500.00"), D("1000.00")
 MILESTONES = [D(1000), D(5000), D(10000), D(50000), D(100000)]
@@ -44,10 +44,3 @@ def test_frequency_changes_at_orders_1_2_6_11():
 def test_milestones_crossed(previous, total, crossed):
     assert milestones_crossed(previous, total, MILESTONES) == crossed
 
-
-@pytest.mark.parametrize("milestone, label", [
-    (D(1000), "$1K"), (D(5000), "$5K"), (D(10000), "$10K"), (D(50000), "$50K"), (D(100000), "$100K"),
-    (D(1000000), "$1M"), (D(2500), "$2.5K"), (D(750), "$750"),
-])
-def test_milestone_labels(milestone, label):
-    assert milestone_label(milestone) == label

@@ -1,5 +1,5 @@
 -- Lesson 3A: Customer Order Tracking + Lesson 3B: VIP Customer Detection + Lesson 3C: Order Frequency Analysis + Lesson 3D: Category Spending Analysis (builtin variant, sink print)
--- Rendered by `python runner.py all --sql` from the templates in sql/ and config.
+-- Rendered by `python runner.py 3a 3b 3c 3d --sql` from the templates in sql/ and analyses/, and config.
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
 
 -- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
@@ -12,7 +12,9 @@ SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
 SET 'state.backend.type' = 'hashmap';
-SET 'table.exec.state.ttl' = '7d';
+-- No state expires here. `python runner.py` gives the deduplication of orderIds alone a state TTL
+-- (state.dedup_window: 7d) through a compiled plan; a SQL script can only set one TTL
+-- for every operator, which would expire the totals too, so in the SQL client seen orderIds stay.
 -- Several analyses read the same views: plan each shared view once (by its digest) instead of once per
 -- reader, so the JSON checks of checked_orders run once per record in `all`, not five times.
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
@@ -118,7 +120,7 @@ WHERE NOT late;
 -- Every record the analyses leave out, with the reason: the bad records,
 -- and the orders that came too late to be put in their event-time place.
 -- They go to the dead-letter topic, and the console counts them.
-CREATE TEMPORARY VIEW set_aside AS
+CREATE TEMPORARY VIEW dead_letters AS
 SELECT error, record_value, `partition`, `offset`, proc_time
 FROM checked_orders
 WHERE error IS NOT NULL
@@ -164,11 +166,11 @@ WITH tiers AS (
      ELSE 'REGULAR' END AS previous_tier
   FROM customer_running
 )
-SELECT customerId, total, orders, tier, previous_tier
+SELECT customerId, total, orders, tier, previous_tier, tier <> previous_tier AS tier_changed
 FROM tiers;
 
--- 3C Order Frequency Analysis: order count of a customer and its class after each order, and the
--- class before it (NULL before the first order, so the first order announces a class too).
+-- 3C Order Frequency Analysis: order count of a customer and its class after each order. The
+-- class changes when it differs from that of the count before; the first order announces one too.
 CREATE TEMPORARY VIEW order_frequency AS
 WITH classes AS (
   SELECT
@@ -184,7 +186,8 @@ WITH classes AS (
      ELSE 'NEW CUSTOMER' END END AS previous_frequency
   FROM customer_running
 )
-SELECT customerId, orders, frequency, previous_frequency
+SELECT customerId, orders, frequency,
+  previous_frequency IS NULL OR frequency <> previous_frequency AS frequency_changed
 FROM classes;
 
 -- 3D Category Spending Analysis: total, count, average and largest order of a category after each
@@ -202,94 +205,149 @@ WITH running_totals AS (
     PARTITION BY category ORDER BY event_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
   )
 ),
-metrics AS (
-  SELECT
-    category,
-    total,
-    orders,
-    CAST(ROUND(total / orders, 2) AS DECIMAL(18, 2)) AS avg_amount,  -- half-up to cents
-    max_amount,
-    ARRAY_REMOVE(ARRAY[
+in_cents AS (
+  SELECT *, CAST(total * 100 AS DECIMAL(38, 0)) AS cents FROM running_totals
+)
+SELECT
+  category,
+  total,
+  orders,
+  -- the exact quotient rounded half-up once: floor((2 * cents + orders) / (2 * orders)) in whole
+  -- numbers. ROUND(total / orders, 2) would round twice, as the division already rounds to 6
+  -- places (500100.00 / 10001 would give 50.01 instead of 50.00).
+  CAST(CAST((2 * cents + orders - MOD(2 * cents + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100
+    AS DECIMAL(18, 2)) AS avg_amount,
+  max_amount,
+  ARRAY_REMOVE(ARRAY[
       CASE WHEN total - amount < 1000.00 AND total >= 1000.00 THEN CAST(1000.00 AS DECIMAL(18, 2)) END,
       CASE WHEN total - amount < 5000.00 AND total >= 5000.00 THEN CAST(5000.00 AS DECIMAL(18, 2)) END,
       CASE WHEN total - amount < 10000.00 AND total >= 10000.00 THEN CAST(10000.00 AS DECIMAL(18, 2)) END,
       CASE WHEN total - amount < 50000.00 AND total >= 50000.00 THEN CAST(50000.00 AS DECIMAL(18, 2)) END,
       CASE WHEN total - amount < 100000.00 AND total >= 100000.00 THEN CAST(100000.00 AS DECIMAL(18, 2)) END
     ], CAST(NULL AS DECIMAL(18, 2))) AS milestones
-  FROM running_totals
-)
-SELECT category, total, orders, avg_amount, max_amount, milestones
-FROM metrics;
-
--- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
--- set aside (job bad): what the console prints and the blackhole sink swallows.
-CREATE TEMPORARY VIEW results AS
-SELECT '3a' AS job, customerId AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM customer_totals
-UNION ALL
-SELECT '3b' AS job, customerId AS subject, total, orders, tier AS label, previous_tier AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM vip_tiers
-UNION ALL
-SELECT '3c' AS job, customerId AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, orders, frequency AS label, previous_frequency AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM order_frequency
-UNION ALL
-SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, avg_amount, max_amount, milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM category_spending
-UNION ALL
-SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
-FROM set_aside;
+FROM in_cents;
 
 -- The results for the console go to a topic of their own, "lesson3.console.all-builtin-print-orders", as they come
 -- (at-least-once, no transactions, so a reader sees each row at once); `python runner.py` prints
 -- them in the format of the seed. A SELECT streamed back to the client (collect) would be simpler,
 -- but Flink restores its result buffer from a checkpoint into a new client that cannot read it,
 -- so a restarted job would hang; and it cannot share a job with the dead-letter INSERT.
--- Bad records, set aside on "<topic>.dlq" with why and where they came from.
-CREATE TEMPORARY TABLE dead_letters (
-  error STRING,
+-- Records the analyses leave out, on "orders.dlq" with why and where they came from.
+CREATE TEMPORARY TABLE dead_letter_topic (
+  `error` STRING,
   `raw` STRING,
   `partition` INT,
   `offset` BIGINT,
-  seen_at TIMESTAMP_LTZ(3)
+  `seen_at` TIMESTAMP_LTZ(3)
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'orders.dlq',
   'properties.bootstrap.servers' = 'localhost:9092',
-  'sink.delivery-guarantee' = 'at-least-once',
   'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601'
+  'json.encode.decimal-as-plain-number' = 'true',
+  'json.timestamp-format.standard' = 'ISO-8601',
+  'sink.delivery-guarantee' = 'at-least-once'
 );
 
-CREATE TEMPORARY TABLE console_results (
-  job STRING,
-  subject STRING,
-  total DECIMAL(38, 2),
-  orders BIGINT,
-  label STRING,
-  previous_label STRING,
-  avg_amount DECIMAL(18, 2),
-  max_amount DECIMAL(18, 2),
-  milestones ARRAY<DECIMAL(18, 2)>,
-  error STRING,
-  record_value STRING,
-  record_partition INT,
-  record_offset BIGINT
+CREATE TEMPORARY TABLE customer_totals_console (
+  `analysis` STRING,
+  `customerId` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'lesson3.console.all-builtin-print-orders',
   'properties.bootstrap.servers' = 'localhost:9092',
-  -- keyed by customer or category, so the rows of each key stay in order on one partition
-  'key.format' = 'raw',
-  'key.fields' = 'subject',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
+CREATE TEMPORARY TABLE vip_tiers_console (
+  `analysis` STRING,
+  `customerId` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT,
+  `tier` STRING,
+  `previous_tier` STRING,
+  `tier_changed` BOOLEAN
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'lesson3.console.all-builtin-print-orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'customerId',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'at-least-once'
+);
+
+CREATE TEMPORARY TABLE order_frequency_console (
+  `analysis` STRING,
+  `customerId` STRING,
+  `orders` BIGINT,
+  `frequency` STRING,
+  `frequency_changed` BOOLEAN
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'lesson3.console.all-builtin-print-orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'customerId',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'at-least-once'
+);
+
+CREATE TEMPORARY TABLE category_spending_console (
+  `analysis` STRING,
+  `category` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT,
+  `avg_amount` DECIMAL(18, 2),
+  `max_amount` DECIMAL(18, 2),
+  `milestones` ARRAY<DECIMAL(18, 2)>
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'lesson3.console.all-builtin-print-orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'category',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'at-least-once'
+);
+
+-- The dead letters too, so that the console can count them.
+CREATE TEMPORARY TABLE dead_letters_console (
+  `analysis` STRING,
+  `error` STRING,
+  `partition` INT,
+  `offset` BIGINT
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'lesson3.console.all-builtin-print-orders',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  'format' = 'json',
+  'json.encode.decimal-as-plain-number' = 'true',
+  'json.timestamp-format.standard' = 'ISO-8601',
+  'sink.delivery-guarantee' = 'at-least-once'
+);
+
 EXECUTE STATEMENT SET
 BEGIN
-INSERT INTO dead_letters
+INSERT INTO dead_letter_topic
 SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
-FROM set_aside;
-INSERT INTO console_results SELECT * FROM results;
+FROM dead_letters;
+INSERT INTO customer_totals_console SELECT '3a', * FROM customer_totals;
+INSERT INTO vip_tiers_console SELECT '3b', * FROM vip_tiers;
+INSERT INTO order_frequency_console SELECT '3c', * FROM order_frequency;
+INSERT INTO category_spending_console SELECT '3d', * FROM category_spending;
+INSERT INTO dead_letters_console SELECT 'dead_letter', error, `partition`, `offset` FROM dead_letters;
 END;

@@ -1,7 +1,7 @@
 -- Lesson 3A: Customer Order Tracking + Lesson 3B: VIP Customer Detection + Lesson 3C: Order Frequency Analysis + Lesson 3D: Category Spending Analysis (udf variant, sink kafka)
--- Rendered by `python runner.py all --sql` from the templates in sql/ and config.
+-- Rendered by `python runner.py 3a 3b 3c 3d --sql` from the templates in sql/ and analyses/, and config.
 -- Runs unchanged in `python runner.py sql-client -f FILE`.
--- Credentials are masked: print the runnable script with `python runner.py all --sql --reveal-secrets`.
+-- Credentials are masked: print the runnable script with `python runner.py 3a 3b 3c 3d --sql --reveal-secrets`.
 
 -- How the job runs: streaming on the Flink mini-cluster (inside the JVM of the runner or the SQL client).
 SET 'execution.runtime-mode' = 'streaming';
@@ -13,7 +13,9 @@ SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '6';
 SET 'restart-strategy.fixed-delay.delay' = '10s';
 SET 'state.backend.type' = 'hashmap';
-SET 'table.exec.state.ttl' = '7d';
+-- No state expires here. `python runner.py` gives the deduplication of orderIds alone a state TTL
+-- (state.dedup_window: 7d) through a compiled plan; a SQL script can only set one TTL
+-- for every operator, which would expire the totals too, so in the SQL client seen orderIds stay.
 -- Several analyses read the same views: plan each shared view once (by its digest) instead of once per
 -- reader, so the JSON checks of checked_orders run once per record in `all`, not five times.
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
@@ -118,7 +120,7 @@ WHERE delivery = 1;
 
 -- Every record the analyses leave out, with the reason: the bad records.
 -- They go to the dead-letter topic, and the console counts them.
-CREATE TEMPORARY VIEW set_aside AS
+CREATE TEMPORARY VIEW dead_letters AS
 SELECT error, record_value, `partition`, `offset`, proc_time
 FROM checked_orders
 WHERE error IS NOT NULL;
@@ -155,11 +157,11 @@ WITH tiers AS (
     customer_tier(total - amount, 500.00, 1000.00) AS previous_tier
   FROM customer_running
 )
-SELECT customerId, total, orders, tier, previous_tier
+SELECT customerId, total, orders, tier, previous_tier, tier <> previous_tier AS tier_changed
 FROM tiers;
 
--- 3C Order Frequency Analysis: order count of a customer and its class after each order, and the
--- class before it (NULL before the first order, so the first order announces a class too).
+-- 3C Order Frequency Analysis: order count of a customer and its class after each order. The
+-- class changes when it differs from that of the count before; the first order announces one too.
 CREATE TEMPORARY VIEW order_frequency AS
 WITH classes AS (
   SELECT
@@ -169,7 +171,8 @@ WITH classes AS (
     CASE WHEN orders > 1 THEN order_frequency(orders - 1, 2, 6, 11) END AS previous_frequency
   FROM customer_running
 )
-SELECT customerId, orders, frequency, previous_frequency
+SELECT customerId, orders, frequency,
+  previous_frequency IS NULL OR frequency <> previous_frequency AS frequency_changed
 FROM classes;
 
 -- 3D Category Spending Analysis: total, count, average and largest order of a category after each
@@ -187,46 +190,32 @@ WITH running_totals AS (
     PARTITION BY category ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
   )
 ),
-metrics AS (
-  SELECT
-    category,
-    total,
-    orders,
-    CAST(ROUND(total / orders, 2) AS DECIMAL(18, 2)) AS avg_amount,  -- half-up to cents
-    max_amount,
-    milestones_crossed(total - amount, total, ARRAY[1000.00, 5000.00, 10000.00, 50000.00, 100000.00]) AS milestones
-  FROM running_totals
+in_cents AS (
+  SELECT *, CAST(total * 100 AS DECIMAL(38, 0)) AS cents FROM running_totals
 )
-SELECT category, total, orders, avg_amount, max_amount, milestones
-FROM metrics;
+SELECT
+  category,
+  total,
+  orders,
+  -- the exact quotient rounded half-up once: floor((2 * cents + orders) / (2 * orders)) in whole
+  -- numbers. ROUND(total / orders, 2) would round twice, as the division already rounds to 6
+  -- places (500100.00 / 10001 would give 50.01 instead of 50.00).
+  CAST(CAST((2 * cents + orders - MOD(2 * cents + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100
+    AS DECIMAL(18, 2)) AS avg_amount,
+  max_amount,
+  milestones_crossed(total - amount, total, ARRAY[1000.00, 5000.00, 10000.00, 50000.00, 100000.00]) AS milestones
+FROM in_cents;
 
--- The rows of every selected analysis in one shape, tagged with the job that made them, and the records
--- set aside (job bad): what the console prints and the blackhole sink swallows.
-CREATE TEMPORARY VIEW results AS
-SELECT '3a' AS job, customerId AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM customer_totals
-UNION ALL
-SELECT '3b' AS job, customerId AS subject, total, orders, tier AS label, previous_tier AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM vip_tiers
-UNION ALL
-SELECT '3c' AS job, customerId AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, orders, frequency AS label, previous_frequency AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM order_frequency
-UNION ALL
-SELECT '3d' AS job, category AS subject, total, orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, avg_amount, max_amount, milestones, CAST(NULL AS STRING) AS error, CAST(NULL AS STRING) AS record_value, CAST(NULL AS INT) AS record_partition, CAST(NULL AS BIGINT) AS record_offset
-FROM category_spending
-UNION ALL
-SELECT 'bad' AS job, CAST(NULL AS STRING) AS subject, CAST(NULL AS DECIMAL(38, 2)) AS total, CAST(NULL AS BIGINT) AS orders, CAST(NULL AS STRING) AS label, CAST(NULL AS STRING) AS previous_label, CAST(NULL AS DECIMAL(18, 2)) AS avg_amount, CAST(NULL AS DECIMAL(18, 2)) AS max_amount, CAST(NULL AS ARRAY<DECIMAL(18, 2)>) AS milestones, error, record_value, `partition` AS record_partition, `offset` AS record_offset
-FROM set_aside;
-
--- Each analysis to its own topics, for dashboards: the latest state per key on an upsert topic
--- (compacted by key), and the alerts as an append-only stream of events.
--- Bad records, set aside on "<topic>.dlq" with why and where they came from.
-CREATE TEMPORARY TABLE dead_letters (
-  error STRING,
+-- Each event of each analysis to a topic of its own, for dashboards and other consumers: the state
+-- after each order on an upsert topic (the latest row per key, compacted), and the alerts as an
+-- append-only stream, keyed like the state so that each key's alerts stay in order.
+-- Records the analyses leave out, on "orders.dlq" with why and where they came from.
+CREATE TEMPORARY TABLE dead_letter_topic (
+  `error` STRING,
   `raw` STRING,
   `partition` INT,
   `offset` BIGINT,
-  seen_at TIMESTAMP_LTZ(3)
+  `seen_at` TIMESTAMP_LTZ(3)
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'orders.dlq',
@@ -234,132 +223,178 @@ CREATE TEMPORARY TABLE dead_letters (
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
-  'sink.delivery-guarantee' = 'at-least-once',
   'format' = 'json',
-  'json.timestamp-format.standard' = 'ISO-8601'
+  'json.encode.decimal-as-plain-number' = 'true',
+  'json.timestamp-format.standard' = 'ISO-8601',
+  'sink.delivery-guarantee' = 'at-least-once'
 );
 
 CREATE TEMPORARY TABLE customer_totals_topic (
-  customerId STRING, total DECIMAL(38, 2), orders BIGINT,
-  PRIMARY KEY (customerId) NOT ENFORCED
+  `customerId` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT,
+  PRIMARY KEY (`customerId`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lesson3.customer_totals',
+  'topic' = 'lesson3.orders.customer_totals',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
   'key.format' = 'json',
   'value.format' = 'json',
-  'value.json.encode.decimal-as-plain-number' = 'true'
-);
-
-CREATE TEMPORARY TABLE vip_tiers_topic (
-  customerId STRING, total DECIMAL(38, 2), orders BIGINT, tier STRING,
-  PRIMARY KEY (customerId) NOT ENFORCED
-) WITH (
-  'connector' = 'upsert-kafka',
-  'topic' = 'lesson3.vip_tiers',
-  'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
-  'properties.security.protocol' = 'SASL_SSL',
-  'properties.sasl.mechanism' = 'PLAIN',
-  'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
-  'key.format' = 'json',
-  'value.format' = 'json',
-  'value.json.encode.decimal-as-plain-number' = 'true'
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-customer_totals',
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
+  'properties.transaction.timeout.ms' = '900000'
 );
 
 CREATE TEMPORARY TABLE tier_changes_topic (
-  customerId STRING, tier STRING, previousTier STRING, total DECIMAL(38, 2)
+  `customerId` STRING,
+  `tier` STRING,
+  `previousTier` STRING
 ) WITH (
   'connector' = 'kafka',
-  'topic' = 'lesson3.tier_changes',
+  'topic' = 'lesson3.orders.tier_changes',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'customerId',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-tier_changes',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
-  'properties.transaction.timeout.ms' = '900000',
-  'format' = 'json',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'properties.transaction.timeout.ms' = '900000'
 );
 
-CREATE TEMPORARY TABLE order_frequency_topic (
-  customerId STRING, orders BIGINT, frequency STRING,
-  PRIMARY KEY (customerId) NOT ENFORCED
+CREATE TEMPORARY TABLE vip_tiers_topic (
+  `customerId` STRING,
+  `tier` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT,
+  PRIMARY KEY (`customerId`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lesson3.order_frequency',
+  'topic' = 'lesson3.orders.vip_tiers',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
   'key.format' = 'json',
   'value.format' = 'json',
-  'value.json.encode.decimal-as-plain-number' = 'true'
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-vip_tiers',
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
+  'properties.transaction.timeout.ms' = '900000'
 );
 
 CREATE TEMPORARY TABLE frequency_changes_topic (
-  customerId STRING, frequency STRING, `order` BIGINT
+  `customerId` STRING,
+  `frequency` STRING,
+  `order` BIGINT
 ) WITH (
   'connector' = 'kafka',
-  'topic' = 'lesson3.frequency_changes',
+  'topic' = 'lesson3.orders.frequency_changes',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'customerId',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-frequency_changes',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
-  'properties.transaction.timeout.ms' = '900000',
-  'format' = 'json',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'properties.transaction.timeout.ms' = '900000'
 );
 
-CREATE TEMPORARY TABLE category_spending_topic (
-  category STRING, total DECIMAL(38, 2), orders BIGINT, `avg` DECIMAL(18, 2), `max` DECIMAL(18, 2),
-  PRIMARY KEY (category) NOT ENFORCED
+CREATE TEMPORARY TABLE order_frequency_topic (
+  `customerId` STRING,
+  `orders` BIGINT,
+  `frequency` STRING,
+  PRIMARY KEY (`customerId`) NOT ENFORCED
 ) WITH (
   'connector' = 'upsert-kafka',
-  'topic' = 'lesson3.category_spending',
+  'topic' = 'lesson3.orders.order_frequency',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
   'key.format' = 'json',
   'value.format' = 'json',
-  'value.json.encode.decimal-as-plain-number' = 'true'
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-order_frequency',
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
+  'properties.transaction.timeout.ms' = '900000'
 );
 
 CREATE TEMPORARY TABLE category_milestones_topic (
-  category STRING, milestone DECIMAL(18, 2), total DECIMAL(38, 2)
+  `category` STRING,
+  `milestone` DECIMAL(18, 2)
 ) WITH (
   'connector' = 'kafka',
-  'topic' = 'lesson3.category_milestones',
+  'topic' = 'lesson3.orders.category_milestones',
   'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
   'properties.security.protocol' = 'SASL_SSL',
   'properties.sasl.mechanism' = 'PLAIN',
   'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'key.fields' = 'category',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_milestones',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
-  'properties.transaction.timeout.ms' = '900000',
-  'format' = 'json',
-  'json.encode.decimal-as-plain-number' = 'true'
+  'properties.transaction.timeout.ms' = '900000'
+);
+
+CREATE TEMPORARY TABLE category_spending_topic (
+  `category` STRING,
+  `total` DECIMAL(38, 2),
+  `orders` BIGINT,
+  `avg` DECIMAL(18, 2),
+  `max` DECIMAL(18, 2),
+  PRIMARY KEY (`category`) NOT ENFORCED
+) WITH (
+  'connector' = 'upsert-kafka',
+  'topic' = 'lesson3.orders.category_spending',
+  'properties.bootstrap.servers' = 'pkc-test.eu-west-1.aws.confluent.cloud:9092',
+  'properties.security.protocol' = 'SASL_SSL',
+  'properties.sasl.mechanism' = 'PLAIN',
+  'properties.sasl.jaas.config' = 'org.apache.flink.kafka.shaded.org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY123" password="<hidden: run with --reveal-secrets>";',
+  -- keyed, so that the rows of each key stay in order on one partition
+  'key.format' = 'json',
+  'value.format' = 'json',
+  'value.json.encode.decimal-as-plain-number' = 'true',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_spending',
+  -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
+  'properties.transaction.timeout.ms' = '900000'
 );
 
 EXECUTE STATEMENT SET
 BEGIN
-INSERT INTO dead_letters
+INSERT INTO dead_letter_topic
 SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP_LTZ(3))
-FROM set_aside;
-INSERT INTO customer_totals_topic SELECT customerId, total, orders FROM customer_totals;
-INSERT INTO vip_tiers_topic SELECT customerId, total, orders, tier FROM vip_tiers;
-INSERT INTO tier_changes_topic SELECT customerId, tier, previous_tier, total FROM vip_tiers WHERE tier <> previous_tier;
-INSERT INTO order_frequency_topic SELECT customerId, orders, frequency FROM order_frequency;
-INSERT INTO frequency_changes_topic SELECT customerId, frequency, orders FROM order_frequency WHERE previous_frequency IS NULL OR frequency <> previous_frequency;
-INSERT INTO category_spending_topic SELECT category, total, orders, avg_amount, max_amount FROM category_spending;
-INSERT INTO category_milestones_topic SELECT category, milestone, total FROM category_spending CROSS JOIN UNNEST(milestones) AS m (milestone);
+FROM dead_letters;
+INSERT INTO customer_totals_topic SELECT `customerId` AS `customerId`, `total` AS `total`, `orders` AS `orders` FROM customer_totals;
+INSERT INTO tier_changes_topic SELECT `customerId` AS `customerId`, `tier` AS `tier`, `previous_tier` AS `previousTier` FROM vip_tiers WHERE tier_changed;
+INSERT INTO vip_tiers_topic SELECT `customerId` AS `customerId`, `tier` AS `tier`, `total` AS `total`, `orders` AS `orders` FROM vip_tiers;
+INSERT INTO frequency_changes_topic SELECT `customerId` AS `customerId`, `frequency` AS `frequency`, `orders` AS `order` FROM order_frequency WHERE frequency_changed;
+INSERT INTO order_frequency_topic SELECT `customerId` AS `customerId`, `orders` AS `orders`, `frequency` AS `frequency` FROM order_frequency;
+INSERT INTO category_milestones_topic SELECT `category` AS `category`, `milestone` AS `milestone` FROM category_spending CROSS JOIN UNNEST(milestones) AS crossed (`milestone`);
+INSERT INTO category_spending_topic SELECT `category` AS `category`, `total` AS `total`, `orders` AS `orders`, `avg_amount` AS `avg`, `max_amount` AS `max` FROM category_spending;
 END;

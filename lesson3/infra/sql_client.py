@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA, FLINK_JARS, python_worker_env
+from lesson3.paths import DATA, FLINK_JARS, connector_jar, python_worker_env
 
 OPT_DIR = DATA / "flink" / "opt"
 LOG_DIR = DATA / "logs"
@@ -36,8 +36,6 @@ def _link_opt_jars() -> None:
 
 def command(file: str | None = None) -> tuple[list[str], dict]:
     """The sql-client.sh command line (embedded mode) and its environment."""
-    from lesson3.script import connector_jar
-
     _link_opt_jars()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     home = pyflink_home()

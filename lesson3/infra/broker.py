@@ -181,18 +181,3 @@ def stop() -> str:
     PID_FILE.unlink(missing_ok=True)
     return "stopped"
 
-
-def ensure_topic(bootstrap_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> None:
-    """Create `topic` if it does not exist (the broker also creates topics on first use)."""
-    from confluent_kafka.admin import AdminClient, NewTopic
-
-    admin = AdminClient(bootstrap_config)
-    if topic in admin.list_topics(timeout=10).topics:
-        return
-    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, config=config or {})])
-    for future in futures.values():
-        try:
-            future.result()
-        except Exception as error:  # a concurrent create is fine
-            if "TOPIC_ALREADY_EXISTS" not in str(error):
-                raise

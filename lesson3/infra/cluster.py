@@ -19,7 +19,7 @@ import yaml
 
 from lesson3.errors import UserError
 from lesson3.paths import DATA, python_worker_env
-from lesson3.sql_client import pyflink_home
+from lesson3.infra.sql_client import pyflink_home
 
 HOME = DATA / "flink"
 CONF, LIB, LOG, PIDS = HOME / "conf", HOME / "lib", HOME / "log", HOME / "pids"

@@ -1,0 +1,97 @@
+"""The registry of analyses: every folder under analyses/ with an analysis.yml is one.
+
+Everything that lists analyses asks here: the runner's JOB choices and --help, the banners, the
+script's views and sinks, the console, the benchmark and the tests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from lesson3.errors import UsageError
+from lesson3.paths import ANALYSES
+
+ALL = "all"  # the lesson's four jobs, the analyses marked `in_all`
+
+
+@dataclass(frozen=True)
+class Event:
+    """One kind of output line of an analysis: which row columns make its fields, and its text."""
+    kind: str
+    fields: dict[str, str]          # JSON field -> column of the view (or the for_each element)
+    text: str                       # the seed's console line, a str.format template over the fields
+    topic: str                      # its topic with --sink kafka
+    when: str | None = None         # a BOOLEAN column: the event exists only where it is true
+    for_each: tuple[str, str] | None = None  # (element name, ARRAY column): one event per element
+    whole: tuple[str, ...] = ()     # money fields written without cents in JSON (milestones)
+
+    @property
+    def is_alert(self) -> bool:
+        """Alerts happen at some orders (append-only topic); the others are the state after every
+        order (an upsert topic: the latest row per key)."""
+        return self.when is not None or self.for_each is not None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    id: str                          # what users type: 3a
+    name: str                        # its folder, its view and its template: customer_totals
+    title: str
+    help: str
+    banner: tuple[str, ...]
+    key: str                         # the column its state is keyed by (customerId, category)
+    needs: tuple[str, ...]           # shared steps in sql/ it reads besides valid_orders
+    columns: dict[str, str]          # the view's columns -> Flink SQL types
+    events: tuple[Event, ...]
+    in_all: bool = False
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}/{self.name}.sql.j2"
+
+
+def _event(raw: dict) -> Event:
+    fields = raw["fields"]
+    for_each = raw.get("for_each")
+    return Event(kind=raw["kind"], fields=fields if isinstance(fields, dict) else {f: f for f in fields},
+                 text=raw["text"], topic=raw["topic"], when=raw.get("when"),
+                 for_each=next(iter(for_each.items())) if for_each else None, whole=tuple(raw.get("whole", ())))
+
+
+def _analysis(folder) -> Analysis:
+    raw = yaml.safe_load((folder / "analysis.yml").read_text(encoding="utf-8"))
+    return Analysis(id=str(raw["id"]), name=folder.name, title=raw["title"], help=raw["help"],
+                    banner=tuple(raw["banner"]), key=raw["key"], needs=tuple(raw.get("needs", ())),
+                    columns=dict(raw["columns"]), events=tuple(_event(e) for e in raw["events"]),
+                    in_all=bool(raw.get("in_all", False)))
+
+
+@cache
+def registry() -> dict[str, Analysis]:
+    """Every analysis by id, in the order of their ids."""
+    found = [_analysis(folder) for folder in ANALYSES.iterdir() if (folder / "analysis.yml").is_file()]
+    return {analysis.id: analysis for analysis in sorted(found, key=lambda a: a.id)}
+
+
+def choices() -> list[str]:
+    return [*registry(), ALL]
+
+
+def select(jobs: list[str]) -> tuple[Analysis, ...]:
+    """The analyses that JOB arguments name (`all` = the lesson's four), once each, in registry order."""
+    known = registry()
+    unknown = [job for job in jobs if job not in known and job != ALL]
+    if unknown or not jobs:
+        raise UsageError(f"unknown job '{unknown[0] if unknown else ''}': choose one or more of "
+                         f"{', '.join(choices())}")
+    wanted = {a.id for a in known.values() if a.in_all} if ALL in jobs else set()
+    wanted |= set(jobs) - {ALL}
+    return tuple(a for a in known.values() if a.id in wanted)
+
+
+def job_name(analyses: tuple[Analysis, ...]) -> str:
+    """How a selection is named in pipeline names: `all` for the lesson's four, else the ids."""
+    ids = [a.id for a in analyses]
+    return ALL if set(ids) == {a.id for a in registry().values() if a.in_all} else "-".join(ids)

@@ -1,0 +1,169 @@
+"""One run of analyses, from what the user asked to the job's end: where to start (a retained
+checkpoint, or empty state from an offset), the script, the submission, the console.
+
+The runner parses the command line and hands a Request here.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lesson3 import analyses, checkpoints, console, script, settings
+from lesson3.connection import Connection, ensure_topic, from_environment, ready
+from lesson3.errors import UserError
+from lesson3.paths import ROOT
+from lesson3.pipeline import Pipeline
+
+
+def say(message: str) -> None:
+    """Progress and status: stderr, so stdout carries only results."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for (the runner's options)."""
+    jobs: list[str]
+    variant: str = "udf"
+    sink: str = "print"
+    topic: str | None = None
+    bounded: bool = False
+    startup: str | None = None        # --from; None: continue, else the config's default
+    fresh: bool = False
+    output_format: str = "text"
+    config: Path | None = None
+    overrides: list[str] = field(default_factory=list)
+    command: str = ""                 # as typed, for the --sql header
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The request worked out once: settings, the pipeline, and why it starts where it does."""
+    settings: settings.Settings
+    pipeline: Pipeline
+    start: str                        # the start, in words
+
+    @property
+    def resuming(self) -> bool:
+        return self.pipeline.resume_from is not None
+
+
+def plan(request: Request) -> Plan:
+    config = settings.load(request.config, request.overrides)
+    topic = settings.name(request.topic, "--topic") if request.topic else config.kafka.topic
+    # empty state reads from earliest unless told otherwise, or totals would restart from zero at the
+    # committed offsets (the seed's "orders=1" trap); a bounded run always starts over (sql/settings.sql.j2)
+    startup = request.startup or ("earliest" if request.bounded or request.fresh else config.kafka.startup)
+    pipeline = Pipeline(analyses.select(request.jobs), variant=request.variant, sink=request.sink, topic=topic,
+                        bounded=request.bounded, startup=startup)
+    checkpoint = None
+    if not (request.startup or request.fresh or request.bounded):
+        checkpoint = checkpoints.latest(pipeline.checkpoint_dir(config))
+    if checkpoint:
+        where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
+        start = f"continuing from checkpoint {where}"
+        pipeline = Pipeline(**{**pipeline.__dict__, "resume_from": checkpoint})
+    else:
+        reason = (" (bounded: a fresh analysis of the topic)" if request.bounded
+                  else " (--from given: the last run's checkpoint is not used)" if request.startup
+                  else " (--fresh)" if request.fresh else "")
+        start = f"starting with empty state, reading from {startup}{reason}"
+    return Plan(config, pipeline, start)
+
+
+def sql(request: Request, reveal_secrets: bool) -> str:
+    """The script `run` would execute, for Flink's SQL client."""
+    chosen = plan(request)
+    return script.render(chosen.settings, chosen.pipeline, from_environment(), reveal_secrets=reveal_secrets,
+                         command=request.command)
+
+
+def run(request: Request) -> int:
+    """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
+    chosen = plan(request)
+    config, pipeline = chosen.settings, chosen.pipeline
+    connection = ready(from_environment(), progress=say)
+    ensure_topic(connection.client_config(), pipeline.topic)
+    print(console.banner(pipeline.analyses), file=sys.stderr if request.output_format == "json" else sys.stdout,
+          flush=True)
+    from lesson3.infra import cluster as flink_cluster
+
+    if config.cluster and not flink_cluster.overview(config.cluster):
+        raise UserError(f"no Flink cluster answers at {config.cluster}: start one (`python runner.py cluster "
+                        "start`) or leave out --cluster to use the embedded mini-cluster")
+    where = f"cluster {config.cluster}" if config.cluster else "local mini-cluster"
+    say(f"Flink: {pipeline.name}: {chosen.start}; topic '{pipeline.topic}'{', bounded' if pipeline.bounded else ''}, "
+        f"{pipeline.variant} variant, sink {pipeline.sink}, {where} ...")
+    statements = script.statements(script.render(config, pipeline, connection))
+    watch = Console(pipeline, request.output_format) if pipeline.sink == "print" else None
+    return _supervise(chosen, connection, statements, watch)
+
+
+class Console:
+    """Prints a console run's result rows as the seed's lines or JSON, and counts them."""
+
+    def __init__(self, pipeline: Pipeline, output_format: str):
+        self.pipeline, self.output_format = pipeline, output_format
+        self.results = self.dead_letters = 0
+
+    def show(self, row: dict) -> None:
+        if row["analysis"] == "dead_letter":
+            self.dead_letters += 1
+            say(f"⚠ set aside bad record #{self.dead_letters} (partition {row['partition']}, "
+                f"offset {row['offset']}): {row['error']} -> {self.pipeline.dead_letter_topic}")
+            return
+        self.results += 1
+        for line in console.lines(row, self.output_format):
+            print(line, flush=True)
+
+    def summary(self) -> str:
+        return f"{self.results} results, {self.dead_letters} bad records set aside on {self.pipeline.dead_letter_topic}"
+
+
+def _supervise(chosen: Plan, connection: Connection, statements: list[str], watch: Console | None) -> int:
+    """Submit the job, show its results until it ends or Ctrl-C, then stop it (with a savepoint)."""
+    from lesson3 import flink_job
+    from lesson3.results import ResultReader
+
+    config, pipeline = chosen.settings, chosen.pipeline
+    reader = ResultReader(connection, pipeline.console_topic(config), say) if watch else None
+    started = time.monotonic()
+    job = flink_job.Job(statements, dedup_window=config.state.dedup_window)
+    web_ui = f": http://{config.cluster}/#/job/running/{job.job_id}/overview" if config.cluster else ""
+    say(f"Flink: job {job.job_id} running{web_ui}; Ctrl-C stops it")
+    ended, failure = threading.Event(), []
+
+    def wait() -> None:
+        try:
+            job.wait()
+        except UserError as error:
+            failure.append(error)
+        finally:
+            ended.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    try:
+        while not ended.is_set():
+            if reader:
+                for row in reader.poll(0.2):
+                    watch.show(row)
+            else:
+                ended.wait(0.5)
+        if failure:
+            raise failure[0]
+        for row in reader.drain() if reader else ():
+            watch.show(row)
+        outcome = "finished"
+    except KeyboardInterrupt:
+        say("Stopping ...")
+        savepoints = None if pipeline.bounded else checkpoints.savepoints(pipeline.checkpoint_dir(config))
+        outcome = job.stop(savepoints) + (f" (on {config.cluster})" if config.cluster else "")
+    finally:
+        if reader:
+            reader.close()
+    shown = watch.summary() if watch else f"results in the {pipeline.sink} sink, bad records on {pipeline.dead_letter_topic}"
+    say(f"{pipeline.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}")
+    return 0

@@ -1,1 +1,0 @@
-"""The lesson's business rules as plain Python (rules.py) and their PyFlink wrappers (functions.py)."""
