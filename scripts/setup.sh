@@ -16,7 +16,7 @@ if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ]; then
   echo "setup: creating .venv and installing requirements.txt (first time: a few minutes) ..."
   "$PYTHON" -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -r requirements.txt
+  .venv/bin/pip install --quiet --require-hashes -r requirements.txt
   touch .venv/.installed
 fi
 
