@@ -27,3 +27,5 @@ if [ ! -f lib/.fetched ] || [ pom.xml -nt lib/.fetched ]; then
   mvn --batch-mode --quiet -Pkafka dependency:copy-dependencies -DoutputDirectory=lib/kafka -DincludeScope=runtime
   touch lib/.fetched
 fi
+
+scripts/setup-browser.sh   # Chromium + chromedriver for the dashboard's browser test (apt, once)
