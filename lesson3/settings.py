@@ -66,6 +66,31 @@ class Frequency:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    high_value: Decimal
+    rapid_window: Duration
+
+
+@dataclass(frozen=True)
+class Windows:
+    size: Duration
+
+
+@dataclass(frozen=True)
+class Filter:
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Segments:
+    high_value: Decimal
+    frequent_orders: int
+    focus_min_orders: int
+    focus_share: Decimal
+    low_avg: Decimal
+
+
+@dataclass(frozen=True)
 class Checkpoint:
     interval: Duration
     mode: str
@@ -98,6 +123,10 @@ class Settings:
     thresholds: Thresholds
     frequency: Frequency
     milestones: tuple[Decimal, ...]
+    alerts: Alerts
+    windows: Windows
+    filter: Filter
+    segments: Segments
     checkpoint: Checkpoint
     restart: Restart
     state: State
@@ -177,6 +206,22 @@ def _duration(value, key: str) -> Duration:
     return Duration(int(match.group(1)), match.group(2))
 
 
+def _share(value, key: str) -> Decimal:
+    try:
+        share = Decimal(str(value))
+    except InvalidOperation:
+        share = None
+    if isinstance(value, bool) or share is None or not Decimal(0) < share <= Decimal(1):
+        raise UsageError(f"config key '{key}' must be a share above 0 and at most 1 (e.g. 0.6), got '{value}'")
+    return share.quantize(Decimal("0.01"))
+
+
+def _categories(value, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(c, str) and c.strip() for c in value):
+        raise UsageError(f"config key '{key}' must be a list of category names, e.g. [Books, Toys], got '{value}'")
+    return tuple(value)
+
+
 def _choice(value, key: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise UsageError(f"config key '{key}' must be one of {', '.join(choices)}, got '{value}'")
@@ -230,6 +275,17 @@ def validate(raw: dict) -> Settings:
         thresholds=Thresholds(vip, premium),
         frequency=Frequency(**freq),
         milestones=tuple(milestones),
+        alerts=Alerts(high_value=_money(raw["alerts"]["high_value"], "alerts.high_value"),
+                      rapid_window=_duration(raw["alerts"]["rapid_window"], "alerts.rapid_window")),
+        windows=Windows(size=_duration(raw["windows"]["size"], "windows.size")),
+        filter=Filter(categories=_categories(raw["filter"]["categories"], "filter.categories")),
+        segments=Segments(
+            high_value=_money(raw["segments"]["high_value"], "segments.high_value"),
+            frequent_orders=_count(raw["segments"]["frequent_orders"], "segments.frequent_orders"),
+            focus_min_orders=_count(raw["segments"]["focus_min_orders"], "segments.focus_min_orders"),
+            focus_share=_share(raw["segments"]["focus_share"], "segments.focus_share"),
+            low_avg=_money(raw["segments"]["low_avg"], "segments.low_avg"),
+        ),
         checkpoint=Checkpoint(
             interval=_duration(ck["interval"], "checkpoint.interval"),
             mode=_choice(ck["mode"], "checkpoint.mode", ("exactly-once", "at-least-once")),

@@ -47,6 +47,35 @@ BAD_KINDS: tuple[str, ...] = (
 _KEYLESS = {"not_json", "json_null", "missing_customerId", "customerId_as_number", "empty_customerId"}
 
 
+# Customers have habits, so that every segment and alert shows up in a live run: most buy anything,
+# some buy cheap, some stay faithful to one category, some spend big, some order in bursts.
+HABITS = ("everyday", "everyday", "bargain", "loyal", "big_spender", "burst")
+CHEAP = ("Books", "Toys", "Café Gourmet")
+
+
+@dataclass(frozen=True)
+class Habit:
+    kind: str
+    favorite: str  # the category a loyal customer keeps coming back to
+
+    def basket(self, rng: random.Random, categories: list[str]) -> tuple[str, float]:
+        """The category and amount of this customer's next order."""
+        if self.kind == "bargain":
+            category = rng.choice(CHEAP)
+        elif self.kind == "loyal" and rng.random() < 0.8:
+            category = self.favorite
+        elif self.kind == "big_spender" and rng.random() < 0.6:
+            category = "Electronics"
+        else:
+            category = rng.choice(categories)
+        low, high = CATEGORIES[category]
+        # Squaring skews amounts towards the cheap end of the range, like real baskets; bargain
+        # hunters stay in its lower third, big spenders in its upper half.
+        share = rng.random() ** 2
+        share = share / 3 if self.kind == "bargain" else 0.5 + share / 2 if self.kind == "big_spender" else share
+        return category, round(low + (high - low) * share, 2)
+
+
 @dataclass(frozen=True)
 class Record:
     """One Kafka record to send. `order` is the parsed valid order, None for a bad record.
@@ -94,15 +123,17 @@ def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int
     popularity = [1 / rank for rank in range(1, customers + 1)]
     rng.shuffle(popularity)
     categories = list(CATEGORIES)
+    habits = {customer: Habit(rng.choice(HABITS), rng.choice(categories)) for customer in customer_ids}
     order_numbers = count_up(1)
     bad_numbers = count_up(0)
     timestamp = start_ms
+    burst: list[str] = []  # the next orders of a customer ordering in a burst
     while True:
-        customer = rng.choices(customer_ids, weights=popularity)[0]
-        category = rng.choice(categories)
-        low, high = CATEGORIES[category]
-        # Squaring skews amounts towards the cheap end of the range, like real baskets.
-        amount = round(low + (high - low) * rng.random() ** 2, 2)
+        customer = burst.pop() if burst else rng.choices(customer_ids, weights=popularity)[0]
+        habit = habits[customer]
+        if habit.kind == "burst" and not burst and rng.random() < 0.5:
+            burst = [customer] * rng.randint(1, 3)
+        category, amount = habit.basket(rng, categories)
         if rng.random() < bad_ratio:
             bad_number = next(bad_numbers)
             # Bad records get their own id space so they never collide with a valid order's id
@@ -112,7 +143,9 @@ def _records(rng: random.Random, customers: int, bad_ratio: float, start_ms: int
         else:
             order = _order(f"{id_prefix}_{next(order_numbers):05d}", customer, amount, category, timestamp)
             yield Record(key=customer, value=serialize(order), order=order, timestamp=timestamp)
-        timestamp += rng.randint(1, 500)
+        # about 20 s between orders of the shop (a backlog of 3,000 spans some 17 hours of hourly
+        # windows); seconds within a burst, so some customers trip the rapid-ordering alert
+        timestamp += rng.randint(5_000, 90_000) if burst else rng.randint(1_000, 40_000)
 
 
 def _order(order_id: str, customer: str, amount: float, category: str, timestamp: int) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -21,6 +22,16 @@ class Rules:
     regular: int = 6
     frequent: int = 11
     milestones: tuple = (1000, 5000, 10000, 50000, 100000)
+    high_value: Decimal = Decimal(400)           # alerts
+    rapid_window_ms: int = 5 * 60_000
+    window_ms: int = 3_600_000                   # hourly
+    watermark_delay_ms: int = 1000
+    categories: tuple = ()                       # the filter: empty = all
+    segment_high_value: Decimal = Decimal(1000)  # segments
+    frequent_orders: int = 11
+    focus_min_orders: int = 4
+    focus_share: Decimal = Decimal("0.6")
+    low_avg: Decimal = Decimal(30)
 
 
 def valid_order(value: bytes | None) -> dict | None:
@@ -49,6 +60,33 @@ def valid_order(value: bytes | None) -> dict | None:
     return {**order, "amount": amount}
 
 
+def half_up(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def _favorite(per_category: dict) -> str:
+    """Most orders; ties: the larger total in it; then alphabetically first."""
+    return min(per_category, key=lambda c: (-per_category[c][0], -per_category[c][1], c))
+
+
+def _segment(orders: int, total: Decimal, avg: Decimal, share: Decimal, rules: Rules) -> str:
+    if orders == 1:
+        return "NEW_CUSTOMER"
+    if total >= rules.segment_high_value:
+        return "HIGH_VALUE"
+    if orders >= rules.frequent_orders:
+        return "FREQUENT_BUYER"
+    if orders >= rules.focus_min_orders and share >= rules.focus_share:
+        return "CATEGORY_FOCUSED"
+    if avg < rules.low_avg:
+        return "PRICE_SENSITIVE"
+    return "STANDARD"
+
+
 def _tier(total: Decimal, rules: Rules) -> str:
     return "PREMIUM" if total >= rules.premium else "VIP" if total >= rules.vip else "REGULAR"
 
@@ -66,15 +104,26 @@ class Expected:
     """Every event a job must emit, per key in order, and the records to set aside."""
     events: dict = field(default_factory=lambda: defaultdict(list))  # (job, key) -> [event, ...]
     bad_offsets: list = field(default_factory=list)  # offsets of the records to set aside
+    late_offsets: list = field(default_factory=list)  # orders whose hourly window had closed
+    # segments is an updating table: a customer's profile after each of its orders; Flink prints a
+    # subsequence of them (per bundle), always ending with the last
+    profiles: dict = field(default_factory=lambda: defaultdict(list))
 
     @property
     def bad(self) -> int:
         return len(self.bad_offsets)
 
 
-def expected(values: list[bytes | None], rules: Rules = Rules()) -> Expected:
+def expected(values: list[bytes | None], rules: Rules = Rules(), record_times: list | None = None) -> Expected:
+    """Every event of every analysis for these record values (in offset order, one partition).
+    `record_times`: the Kafka record timestamps, the event time of orders without their own."""
     result = Expected()
     seen: set[str] = set()
+    newest = None                                     # the newest event time of a valid record: the watermark
+    last_time: dict[str, int] = {}                    # alerts: a customer's previous counted order
+    windows: dict = {}                                # hourly: (customer, window start) -> [orders, total, max, {category: [n, total]}]
+    closed_up_to = None                               # hourly: windows ending at or before this have fired
+    profile: dict = defaultdict(lambda: [0, Decimal("0.00"), None, {}])  # segments
     customer_total, customer_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
     category_total, category_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
     category_max: dict[str, Decimal] = {}
@@ -83,10 +132,58 @@ def expected(values: list[bytes | None], rules: Rules = Rules()) -> Expected:
         if order is None:
             result.bad_offsets.append(offset)
             continue
+        time_ms = int(order["timestamp"]) if "timestamp" in order else record_times[offset] if record_times else None
+        watermark = newest - rules.watermark_delay_ms if newest is not None else None
+        if time_ms is not None:
+            newest = time_ms if newest is None else max(newest, time_ms)
         if order["orderId"] in seen:
             continue
         seen.add(order["orderId"])
         customer, category, amount = order["customerId"], order["category"], order["amount"]
+        if rules.categories and category not in rules.categories:
+            continue
+
+        # hourly: windows whose end the watermark has passed fire before this order is placed
+        if watermark is not None:
+            _fire_windows(result, windows, lambda end: end - 1 <= watermark)
+        start = time_ms - time_ms % rules.window_ms if time_ms is not None else None
+        if start is not None and watermark is not None and start + rules.window_ms - 1 <= watermark:
+            result.late_offsets.append(offset)
+        elif start is not None:
+            w = windows.setdefault((customer, start, start + rules.window_ms), [0, Decimal("0.00"), amount, {}])
+            w[0] += 1
+            w[1] += amount
+            w[2] = max(w[2], amount)
+            w[3].setdefault(category, [0, Decimal("0.00")])
+            w[3][category][0] += 1
+            w[3][category][1] += amount
+
+        if amount > rules.high_value:
+            result.events["alerts", customer].append(
+                {"job": "alerts", "kind": "high_value", "orderId": order["orderId"], "customerId": customer,
+                 "amount": amount, "category": category})
+        previous = last_time.get(customer)
+        if previous is not None and time_ms is not None and 0 <= time_ms - previous < rules.rapid_window_ms:
+            result.events["alerts", customer].append(
+                {"job": "alerts", "kind": "rapid", "orderId": order["orderId"], "customerId": customer,
+                 "gapMs": time_ms - previous})
+        if time_ms is not None:
+            last_time[customer] = time_ms
+
+        p = profile[customer]
+        p[0] += 1
+        p[1] += amount
+        p[2] = amount if p[2] is None else max(p[2], amount)
+        p[3].setdefault(category, [0, Decimal("0.00")])
+        p[3][category][0] += 1
+        p[3][category][1] += amount
+        favorite = _favorite(p[3])
+        share, avg = half_up(Decimal(p[3][favorite][0]) / p[0]), half_up(p[1] / p[0])
+        result.profiles[customer].append(
+            {"job": "segments", "kind": "segment", "customerId": customer,
+             "segment": _segment(p[0], p[1], avg, share, rules), "orders": p[0], "total": p[1], "avg": avg,
+             "max": p[2], "favoriteCategory": favorite, "favoriteShare": share,
+             "tier": _tier(p[1], rules), "frequency": _frequency(p[0], rules)})
 
         before = customer_total[customer]
         customer_total[customer] += amount
@@ -121,7 +218,19 @@ def expected(values: list[bytes | None], rules: Rules = Rules()) -> Expected:
         result.events["3d", category].append(
             {"job": "3d", "kind": "category", "category": category, "total": total, "orders": n,
              "avg": (total / n).quantize(CENT, rounding=ROUND_HALF_UP), "max": category_max[category]})
+    _fire_windows(result, windows, lambda end: True)  # a bounded run closes every open window at its end
     return result
+
+
+def _fire_windows(result: Expected, windows: dict, closed) -> None:
+    for key in sorted(k for k in windows if closed(k[2])):
+        customer, start, end = key
+        orders, total, largest, per_category = windows.pop(key)
+        result.events["hourly", customer].append(
+            {"job": "hourly", "kind": "hourly", "customerId": customer,
+             "windowStart": _utc(start).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "windowEnd": _utc(end).strftime("%Y-%m-%dT%H:%M:%SZ"), "orders": orders, "total": total,
+             "avg": half_up(total / orders), "max": largest, "topCategory": _favorite(per_category)})
 
 
 def events_by_key(json_lines: list[str]) -> dict:

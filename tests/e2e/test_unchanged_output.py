@@ -1,6 +1,7 @@
 """The seed's console lines of the lesson's jobs, as the project printed them before the registry of
 analyses: captured once per job (`python runner.py JOB --bounded` over the topic below, both variants
-alike) in golden/<job>.txt. `all` must print, per analysis, exactly those lines in that order.
+alike) in golden/<job>.txt, over the records of golden/orders.txt (one value a line, in offset order).
+`all` must print, per analysis, exactly those lines in that order.
 
 Should an intended change alter them, regenerate with the single jobs and read the diff.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lesson3 import analyses
-from tests.conftest import produce, seeded_values
+from tests.conftest import produce
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -20,7 +21,7 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture(scope="module")
 def capture_topic(kafka) -> str:
     topic = f"test-capture-{uuid.uuid4().hex[:8]}"
-    produce(topic, seeded_values(600, seed=21, bad_ratio=0.03, duplicate_ratio=0.02))
+    produce(topic, (GOLDEN / "orders.txt").read_bytes().splitlines())
     return topic
 
 

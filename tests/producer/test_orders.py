@@ -180,3 +180,17 @@ def test_restamped_order_happens_at_the_new_time_and_is_otherwise_the_same():
 def test_restamped_bad_record_keeps_its_value():
     bad = next(record for record in generate_orders(50, seed=1, bad_ratio=1.0) if record.bad_kind == "not_json")
     assert restamped(bad, 5).value == bad.value and restamped(bad, 5).timestamp == 5
+
+
+def test_customer_habits_reach_every_segment_and_both_alerts():
+    from tests import model
+
+    expected = model.expected([r.value for r in generate_orders(3000, seed=3, customers=200)])
+    segments = {profiles[-1]["segment"] for profiles in expected.profiles.values()}
+    assert segments == {"NEW_CUSTOMER", "HIGH_VALUE", "FREQUENT_BUYER", "CATEGORY_FOCUSED", "PRICE_SENSITIVE",
+                        "STANDARD"}
+    kinds = {event["kind"] for (job, _), events in expected.events.items() if job == "alerts" for event in events}
+    assert kinds == {"high_value", "rapid"}
+    windows = {event["windowStart"] for (job, _), events in expected.events.items() if job == "hourly"
+               for event in events}
+    assert len(windows) > 10  # the backlog spans many hourly windows
