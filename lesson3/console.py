@@ -30,13 +30,22 @@ def milestone_label(milestone: Decimal) -> str:
     return f"${milestone.normalize():f}"
 
 
+def gap(ms: int) -> str:
+    """A gap between two orders as a person says it: 45s, 3m 12s, 2m 0.5s."""
+    minutes, seconds = divmod(Decimal(ms) / 1000, 60)
+    seconds = f"{seconds.normalize():f}s"
+    return f"{minutes}m {seconds}" if minutes else seconds
+
+
 class _Formatter(string.Formatter):
     """str.format with the project's money rule: every amount with two decimals; `:label` names a
-    milestone."""
+    milestone, `:gap` a time between orders in milliseconds."""
 
     def format_field(self, value, format_spec):
         if format_spec == "label":
             return milestone_label(Decimal(value))
+        if format_spec == "gap":
+            return gap(value)
         if isinstance(value, Decimal) and not format_spec:
             return money(value)
         return super().format_field(value, format_spec)

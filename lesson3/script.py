@@ -57,9 +57,16 @@ def python_functions() -> list[str]:
             and getattr(node.value.func, "id", None) in ("udf", "udaf")]
 
 
+def sql_string(text: str) -> str:
+    """A SQL string literal: quotes doubled, so a value from config cannot end it early."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader([SQL, ANALYSES]), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([SQL, ANALYSES]), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["sql_string"] = sql_string
+    return env
 
 
 def render(settings: Settings, pipeline: Pipeline, connection: Connection, reveal_secrets: bool = True,

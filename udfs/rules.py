@@ -33,3 +33,14 @@ def milestones_crossed(previous_total: Decimal, total: Decimal, milestones: Sequ
     """3D: the milestones a category's total reached with its latest order (usually none, maybe several)."""
     return [m for m in milestones if previous_total < m <= total]
 
+
+
+def high_value_order(amount: Decimal, threshold: Decimal) -> bool:
+    """alerts: an order above the threshold (the seed's `order.amount > 400.0`)."""
+    return amount > threshold
+
+
+def rapid_order(gap_ms: int | None, window_ms: int) -> bool:
+    """alerts: an order less than `window_ms` after the customer's previous one (None: there was none).
+    A negative gap (an order dated before the previous one) is no rapid re-order."""
+    return gap_ms is not None and 0 <= gap_ms < window_ms
