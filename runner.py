@@ -18,6 +18,7 @@ other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
   python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081
   python runner.py sql-client [-f FILE]       Flink's SQL client with the project's jars and UDFs
+  python runner.py dashboard [--port N]       a live web page of the --sink kafka results (http://localhost:8050)
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
 on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or authentication refused.
@@ -110,6 +111,23 @@ def run_sql_client(argv: list[str]) -> int:
     return sql_client.run(args.file)
 
 
+def run_dashboard(argv: list[str]) -> int:
+    from lesson3 import dashboard
+
+    parser = ArgumentParser(prog="python runner.py dashboard",
+                            description="A live web page of the results that `python runner.py JOB --sink kafka` "
+                                        "writes for the configured source topic; Ctrl-C stops it.")
+    parser.add_argument("--port", type=int, default=dashboard.DEFAULT_PORT,
+                        help=f"port to listen on (default {dashboard.DEFAULT_PORT})")
+    parser.add_argument("--host", default=dashboard.DEFAULT_HOST,
+                        help=f"address to listen on (default {dashboard.DEFAULT_HOST}; 0.0.0.0: every interface)")
+    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key, e.g. kafka.topic=orders4; repeatable")
+    args = parser.parse_args(argv)
+    return dashboard.serve(args.config, args.overrides, host=args.host, port=args.port)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -126,6 +144,8 @@ def main(argv: list[str]) -> int:
             return run_service("cluster", flink_cluster, argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
+        if argv[:1] == ["dashboard"]:
+            return run_dashboard(argv[1:])
         return run_jobs(argv)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

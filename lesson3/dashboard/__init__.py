@@ -1,0 +1,70 @@
+"""`python runner.py dashboard`: a live web page of the `--sink kafka` result topics.
+
+    state.py     the Board: topic records folded into the page's state (pure, unit-tested)
+    follower.py  reads the result topics from their beginning, then follows them; the jobs' lag
+    app.py       the Starlette app: the page, its static files, snapshots as server-sent events
+    static/      the page: plain HTML, CSS and JavaScript (no CDN, works offline)
+"""
+from __future__ import annotations
+
+import socket
+import sys
+
+from lesson3.errors import UsageError
+
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 8050
+
+
+def _check_port(host: str, port: int) -> None:
+    """A clear usage error instead of uvicorn's exit when the port is taken or the host unknown."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UsageError(f"--host {host}: unknown host ({error.strerror})")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): is another dashboard "
+                             "running? choose another port with --port N")
+
+
+def serve(config: str | None, overrides: list[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Serve the dashboard until Ctrl-C."""
+    import uvicorn
+
+    from lesson3 import settings as settings_module
+    from lesson3.connection import from_environment
+    from lesson3.dashboard.app import create_app
+    from lesson3.dashboard.follower import Follower
+    from lesson3.dashboard.state import Board, sources
+
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port}: choose a port from 1 to 65535")
+    settings = settings_module.load(config, overrides)
+    topic = settings.kafka.topic
+    connection = from_environment()
+    _check_port(host, port)
+    found = sources(settings, topic)
+    hint = [f"python runner.py kafka start",
+            f"python -m producer --rate 20 --timestamps now --topic {topic}",
+            f"python runner.py all --sink kafka --topic {topic}"]
+    board = Board(found, topic, hint=hint)
+    follower = Follower(connection, board, [s.topic for s in found], topic, settings.kafka.group_id_prefix)
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    print(f"Dashboard: http://{shown}:{port}/ (topic '{topic}': {len(found)} result topics "
+          f"'{settings.kafka.results_prefix}.{topic}.*', Kafka at {connection.bootstrap}); Ctrl-C stops it",
+          file=sys.stderr, flush=True)
+    follower.start()
+    try:
+        server = uvicorn.Server(uvicorn.Config(create_app(board), host=host, port=port, log_level="warning",
+                                               access_log=False, timeout_graceful_shutdown=1,
+                                               lifespan="off"))
+        server.run()
+    finally:
+        follower.stop()
+    print("Dashboard: stopped", file=sys.stderr, flush=True)
+    return 0
