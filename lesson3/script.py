@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import time
 from dataclasses import dataclass
 
 import jinja2
@@ -66,12 +67,14 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([SQL, ANALYSES]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["sql_string"] = sql_string
+    env.filters["sql_name"] = lambda name: f"`{name}`"
     return env
 
 
 def render(settings: Settings, pipeline: Pipeline, connection: Connection, reveal_secrets: bool = True,
-           command: str | None = None) -> str:
-    """The whole SQL script of `pipeline`."""
+           command: str | None = None, for_client: bool = False) -> str:
+    """The whole SQL script of `pipeline`. `for_client`: with a tail for Flink's SQL client that
+    shows a console run's results as tables (the runner prints them itself)."""
     analyses = pipeline.analyses
     context = {
         "settings": settings,
@@ -99,6 +102,11 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "udf_dir": str(UDFS),
         "functions": python_functions(),
         "outputs": outputs,
+        "for_client": for_client,
+        # where the client's tables start reading: this run's results only (rows written from now on)
+        "results_from": ("'scan.startup.mode' = 'timestamp', "
+                         f"'scan.startup.timestamp-millis' = '{int(time.time() * 1000)}'"
+                         + (", 'scan.bounded.mode' = 'latest-offset'" if pipeline.bounded else "")),
         "string_fields": ["orderId", "customerId", "category"],
         # One task per key sees a partition's records in their order; above parallelism 1 the
         # dedup shuffle by orderId mixes them, and only event time can order them again.

@@ -78,7 +78,7 @@ def sql(request: Request, reveal_secrets: bool) -> str:
     """The script `run` would execute, for Flink's SQL client."""
     chosen = plan(request)
     return script.render(chosen.settings, chosen.pipeline, from_environment(), reveal_secrets=reveal_secrets,
-                         command=request.command)
+                         command=request.command, for_client=True)
 
 
 def run(request: Request) -> int:
@@ -125,15 +125,16 @@ class Console:
 
 def _supervise(chosen: Plan, connection: Connection, statements: list[str], watch: Console | None) -> int:
     """Submit the job, show its results until it ends or Ctrl-C, then stop it (with a savepoint)."""
-    from lesson3 import flink_job
+    from lesson3 import flink_job, monitor
     from lesson3.results import ResultReader
 
     config, pipeline = chosen.settings, chosen.pipeline
     reader = ResultReader(connection, pipeline.console_topic(config), say) if watch else None
     started = time.monotonic()
-    job = flink_job.Job(statements, dedup_window=config.state.dedup_window)
-    web_ui = f": http://{config.cluster}/#/job/running/{job.job_id}/overview" if config.cluster else ""
-    say(f"Flink: job {job.job_id} running{web_ui}; Ctrl-C stops it")
+    live = monitor.Monitor(chosen, connection, watch, say)  # web UI, waiting hint, status line
+    job = flink_job.Job(live.flink_settings() + statements, dedup_window=config.state.dedup_window)
+    page = live.attach(job.job_id)
+    say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}; Ctrl-C stops it")
     ended, failure = threading.Event(), []
 
     def wait() -> None:
@@ -162,6 +163,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
         savepoints = None if pipeline.bounded else checkpoints.savepoints(pipeline.checkpoint_dir(config))
         outcome = job.stop(savepoints) + (f" (on {config.cluster})" if config.cluster else "")
     finally:
+        live.stop()
         if reader:
             reader.close()
     shown = watch.summary() if watch else f"results in the {pipeline.sink} sink, bad records on {pipeline.dead_letter_topic}"
