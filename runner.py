@@ -18,6 +18,8 @@ other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
   python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081
   python runner.py sql-client [-f FILE]       Flink's SQL client with the project's jars and UDFs
+  python runner.py status [--set K=V]         the broker, the cluster, every pipeline with state: last
+                                              checkpoint, lag, dead letters, the command that continues it
   python runner.py dashboard [--port N]       a live web page of the --sink kafka results (http://localhost:8050)
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
@@ -68,6 +70,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--cluster", metavar="HOST:PORT",
                         help="submit to a running Flink cluster instead of the embedded mini-cluster "
                              "(default: cluster in config, empty)")
+    parser.add_argument("--no-status", action="store_true",
+                        help="no status line on stderr while the job runs (default: every "
+                             "console.status_interval in config, 30s)")
     parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key by dotted path, e.g. thresholds.vip=300; repeatable")
@@ -81,7 +86,8 @@ def run_jobs(argv: list[str]) -> int:
     request = session.Request(
         jobs=args.jobs, variant=args.variant, sink=args.sink, topic=args.topic, bounded=args.bounded,
         startup=args.startup, fresh=args.fresh, output_format=args.output_format, config=args.config,
-        overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else []),
+        overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else [])
+        + (["console.status_interval=0s"] if args.no_status else []),
         command=" ".join(argv))
     if args.sql:
         print(session.sql(request, reveal_secrets=args.reveal_secrets))
@@ -128,6 +134,24 @@ def run_dashboard(argv: list[str]) -> int:
     return dashboard.serve(args.config, args.overrides, host=args.host, port=args.port)
 
 
+def run_status(argv: list[str]) -> int:
+    """`python runner.py status`: everything in one look; exit 0 even when the broker is down."""
+    parser = ArgumentParser(prog="python runner.py status",
+                            description="The broker, the local Flink cluster and every pipeline with state: its last "
+                                        "checkpoint, consumer lag, dead letters and the command that continues it.")
+    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key, as given to the runs (e.g. checkpoint.dir=...)")
+    args = parser.parse_args(argv)
+    from lesson3 import status
+
+    config_args = (["--config", args.config] if args.config else []) + [
+        word for assignment in args.overrides for word in ("--set", assignment)]
+    for line in status.report(settings.load(args.config, args.overrides), config_args):
+        print(line)
+    return 0
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -144,6 +168,8 @@ def main(argv: list[str]) -> int:
             return run_service("cluster", flink_cluster, argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
+        if argv[:1] == ["status"]:
+            return run_status(argv[1:])
         if argv[:1] == ["dashboard"]:
             return run_dashboard(argv[1:])
         return run_jobs(argv)

@@ -117,6 +117,12 @@ class Python:
 
 
 @dataclass(frozen=True)
+class Console:
+    status_interval: Duration         # 0: no status lines
+    web_ui_port: int                  # the mini-cluster's web UI: this port, or the next free one
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
     kafka: Kafka
@@ -135,6 +141,7 @@ class Settings:
     watermark_delay: Duration
     idle_timeout: Duration
     python: Python
+    console: Console
 
 
 def _read_yaml(path: Path) -> dict:
@@ -244,6 +251,12 @@ def _address(value, key: str) -> str:
     return text
 
 
+def _port(value, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 65000:
+        raise UsageError(f"config key '{key}' must be a port number from 1024 to 65000, got '{value}'")
+    return value
+
+
 def _ascending(values: list, keys: list[str]) -> None:
     for (low, low_key), (high, high_key) in zip(zip(values, keys), zip(values[1:], keys[1:])):
         if not high > low:
@@ -307,6 +320,10 @@ def validate(raw: dict) -> Settings:
             execution_mode=_choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
             bundle_size=_count(python["bundle_size"], "python.bundle_size"),
             bundle_time=_duration(python["bundle_time"], "python.bundle_time"),
+        ),
+        console=Console(
+            status_interval=_duration(raw["console"]["status_interval"], "console.status_interval"),
+            web_ui_port=_port(raw["console"]["web_ui_port"], "console.web_ui_port"),
         ),
     )
 

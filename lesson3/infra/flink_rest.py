@@ -1,0 +1,86 @@
+"""Flink's REST API (the web UI's own): the mini-cluster's port, and what a running job has done.
+
+The mini-cluster inside the runner serves the web UI and the REST API once `rest.*` is set in its
+configuration (flink-dist in PyFlink's lib carries the UI; no extra jar). It binds to localhost
+only, on the first free port of a range from `console.web_ui_port`, so it never clashes with the
+local cluster on 8081 or another runner; `find_port` then asks each port which one runs our job.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import urllib.parse
+import urllib.request
+
+HOST = "localhost"
+PORT_RANGE = 30  # ports tried from the configured one on
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def mini_cluster_settings(port: int, metrics_interval_ms: int = 2000) -> dict[str, str]:
+    """The mini-cluster's options for a web UI on localhost, from the first free port at `port` on."""
+    first = next((p for p in range(port, port + PORT_RANGE) if _free(p)), port)
+    return {"rest.bind-address": HOST, "rest.address": HOST, "rest.bind-port": f"{first}-{port + PORT_RANGE}",
+            # the REST API's metrics are at most this old (Flink's default, 10 s, is coarse for a status line)
+            "metrics.fetcher.update-interval": str(metrics_interval_ms)}
+
+
+def get(address: str, path: str, timeout_s: float = 3.0):
+    """The JSON of GET http://address/path; raises OSError or ValueError when it does not answer."""
+    with urllib.request.urlopen(f"http://{address}{path}", timeout=timeout_s) as response:
+        return json.load(response)
+
+
+def find_port(job_id: str, first_port: int, timeout_s: float = 0.5) -> int | None:
+    """The port of the range from `first_port` whose REST API runs `job_id`."""
+    for port in range(first_port, first_port + PORT_RANGE):
+        if _free(port):
+            continue
+        try:
+            jobs = get(f"{HOST}:{port}", "/jobs/overview", timeout_s)["jobs"]
+        except (OSError, ValueError, KeyError):
+            continue
+        if any(job.get("jid") == job_id for job in jobs):
+            return port
+    return None
+
+
+def job_page(address: str, job_id: str) -> str:
+    return f"http://{address}/#/job/running/{job_id}/overview"
+
+
+class JobMetrics:
+    """What one running job has done, read from the REST API: the source's records, the records it
+    has still to read (Kafka's pendingRecords), the last completed checkpoint."""
+
+    def __init__(self, address: str, job_id: str):
+        self.address, self.job_id = address, job_id
+        self._pending_names: dict[str, str] = {}
+
+    def sources(self) -> list[dict]:
+        details = get(self.address, f"/jobs/{self.job_id}")
+        return [vertex for vertex in details.get("vertices", []) if vertex["name"].startswith("Source:")]
+
+    def pending_records(self, vertex_id: str) -> int | None:
+        base = f"/jobs/{self.job_id}/vertices/{vertex_id}/subtasks/metrics"
+        if vertex_id not in self._pending_names:
+            names = [metric["id"] for metric in get(self.address, base)]
+            found = next((name for name in names if name.endswith(".pendingRecords")), None)
+            if found is None:
+                return None
+            self._pending_names[vertex_id] = found
+        query = urllib.parse.urlencode({"get": self._pending_names[vertex_id], "agg": "sum"})
+        values = get(self.address, f"{base}?{query}")
+        return int(float(values[0]["sum"])) if values and "sum" in values[0] else None
+
+    def checkpoint(self) -> dict | None:
+        """The last completed checkpoint: {'id', 'at' (epoch s), 'size' (bytes)}, or None."""
+        latest = (get(self.address, f"/jobs/{self.job_id}/checkpoints").get("latest") or {}).get("completed")
+        if not latest:
+            return None
+        return {"id": latest["id"], "at": latest["latest_ack_timestamp"] / 1000,
+                "size": latest.get("checkpointed_size") or latest.get("state_size") or 0}
