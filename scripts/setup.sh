@@ -3,6 +3,7 @@
 # A second run finds both up to date and does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SECONDS=0
 
 fail() { echo "setup: $*" >&2; exit 1; }
 command -v java >/dev/null || fail "Java 17 is missing: install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless)"
@@ -23,9 +24,15 @@ fi
 if [ ! -f lib/.fetched ] || [ pom.xml -nt lib/.fetched ]; then
   echo "setup: fetching the Flink connector, SQL gateway and Kafka broker jars with Maven ..."
   rm -rf lib/flink lib/kafka
-  mvn --batch-mode --quiet -Pflink dependency:copy-dependencies -DoutputDirectory=lib/flink -DexcludeTransitive=true
-  mvn --batch-mode --quiet -Pkafka dependency:copy-dependencies -DoutputDirectory=lib/kafka -DincludeScope=runtime
+  # plain words only: no download progress, no colour codes (Maven 3.8 prints bare reset codes even
+  # with style.color=never, so what is left is filtered; a Maven failure still stops the set-up)
+  MVN=(mvn --batch-mode --quiet --no-transfer-progress -Dstyle.color=never)
+  plain() { sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e '/^[[:space:]]*$/d'; }
+  "${MVN[@]}" -Pflink dependency:copy-dependencies -DoutputDirectory=lib/flink -DexcludeTransitive=true 2>&1 | plain
+  "${MVN[@]}" -Pkafka dependency:copy-dependencies -DoutputDirectory=lib/kafka -DincludeScope=runtime 2>&1 | plain
+  echo "setup: $(ls lib/flink | wc -l) Flink jars in lib/flink, $(ls lib/kafka | wc -l) broker jars in lib/kafka"
   touch lib/.fetched
 fi
 
 scripts/setup-browser.sh   # Chromium + chromedriver for the dashboard's browser test (apt, once)
+echo "setup: done in ${SECONDS}s"
