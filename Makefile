@@ -6,7 +6,7 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup run test bench kafka-stop
+.PHONY: setup run test bench kafka-stop dashboard
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,11 @@ test: setup
 
 bench: setup
 	@$(PY) -m bench.run $(ARGS)
+
+# Kafka, the producer (20 orders/s), `runner.py all --sink kafka` and the live page on
+# http://localhost:8050; Ctrl-C stops all three. JOBS="all alerts" DASHBOARD_RATE=50 ARGS="--port 8060" change them.
+dashboard: setup
+	@JOBS="$(or $(JOBS),all)" RATE="$(or $(DASHBOARD_RATE),20)" scripts/dashboard.sh $(ARGS)
 
 kafka-stop:
 	@$(PY) runner.py kafka stop

@@ -103,7 +103,8 @@ function renderAlerts(s) {
   $("alerts-empty").hidden = s.alerts.length > 0;
 }
 
-function render(s) {
+function render(s, force = false) {
+  const changed = force || !last || last.version !== s.version;  // a heartbeat repaints only the figures
   last = s;
   $("topic").textContent = s.topic;
   document.querySelectorAll(".topic-name").forEach((el) => { el.textContent = s.topic; });
@@ -120,12 +121,13 @@ function render(s) {
   $("updated").textContent = `updated ${clock(s.now)}`;
   if (s.empty) return;
   renderKpis(s);
+  if (!changed) return;
   renderCustomers(s);
   renderCategories(s);
   renderAlerts(s);
 }
 
-$("more").addEventListener("click", () => { showAll = !showAll; if (last) render(last); });
+$("more").addEventListener("click", () => { showAll = !showAll; if (last) render(last, true); });
 
 const source = new EventSource("/events");
 source.onmessage = (event) => render(JSON.parse(event.data));
