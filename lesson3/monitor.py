@@ -227,6 +227,7 @@ class Monitor:
         self._chosen, self._connection, self._console, self._say = chosen, connection, console, say
         self._argv = sys.argv[1:] if argv is None else argv
         self._live: Live | None = None
+        self._ports = (0, -1)
 
     @property
     def _settings(self):
@@ -236,7 +237,9 @@ class Monitor:
         """SET statements that give the mini-cluster its web UI (a remote cluster has its own)."""
         if self._settings.cluster:
             return []
-        options = flink_rest.mini_cluster_settings(self._settings.console.web_ui_port)
+        self._ports = (flink_rest.first_free_port(self._settings.console.web_ui_port),
+                       self._settings.console.web_ui_port + flink_rest.PORT_RANGE)
+        options = flink_rest.mini_cluster_settings(*self._ports)
         return [f"SET '{key}' = '{value}'" for key, value in options.items()]
 
     def attach(self, job_id: str) -> str | None:
@@ -244,7 +247,7 @@ class Monitor:
         if config.cluster:
             address = config.cluster
         else:
-            port = flink_rest.find_port(job_id, config.console.web_ui_port)
+            port = flink_rest.find_port(job_id, *self._ports)
             address = f"{flink_rest.HOST}:{port}" if port else None
         context = Context(topic=pipeline.topic, group=pipeline.group_id(config),
                           rerun=rerun_command(self._argv), start=pipeline.startup,

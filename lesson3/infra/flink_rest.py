@@ -21,10 +21,13 @@ def _free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-def mini_cluster_settings(port: int, metrics_interval_ms: int = 2000) -> dict[str, str]:
-    """The mini-cluster's options for a web UI on localhost, from the first free port at `port` on."""
-    first = next((p for p in range(port, port + PORT_RANGE) if _free(p)), port)
-    return {"rest.bind-address": HOST, "rest.address": HOST, "rest.bind-port": f"{first}-{port + PORT_RANGE}",
+def first_free_port(port: int) -> int:
+    return next((p for p in range(port, port + PORT_RANGE) if _free(p)), port)
+
+
+def mini_cluster_settings(first: int, last: int, metrics_interval_ms: int = 2000) -> dict[str, str]:
+    """The mini-cluster's options for a web UI on localhost, on the first free port of first..last."""
+    return {"rest.bind-address": HOST, "rest.address": HOST, "rest.bind-port": f"{first}-{last}",
             # the REST API's metrics are at most this old (Flink's default, 10 s, is coarse for a status line)
             "metrics.fetcher.update-interval": str(metrics_interval_ms)}
 
@@ -35,17 +38,23 @@ def get(address: str, path: str, timeout_s: float = 3.0):
         return json.load(response)
 
 
-def find_port(job_id: str, first_port: int, timeout_s: float = 0.5) -> int | None:
-    """The port of the range from `first_port` whose REST API runs `job_id`."""
-    for port in range(first_port, first_port + PORT_RANGE):
-        if _free(port):
-            continue
-        try:
-            jobs = get(f"{HOST}:{port}", "/jobs/overview", timeout_s)["jobs"]
-        except (OSError, ValueError, KeyError):
-            continue
-        if any(job.get("jid") == job_id for job in jobs):
-            return port
+def find_port(job_id: str, first: int, last: int, timeout_s: float = 20.0) -> int | None:
+    """The port of first..last whose REST API runs `job_id` (most likely `first`, the one that was
+    free). A JVM busy deploying the job may answer slowly: ask again until `timeout_s`."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for port in range(first, last + 1):
+            if _free(port):
+                continue
+            try:
+                jobs = get(f"{HOST}:{port}", "/jobs/overview", 3.0 if port == first else 1.0)["jobs"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if any(job.get("jid") == job_id for job in jobs):
+                return port
+        time.sleep(0.5)
     return None
 
 
