@@ -233,7 +233,8 @@ class Board:
                 "customers": {"count": len(customers), "rows": [_plain_row(r) for r in ranked[:CUSTOMERS_SENT]],
                               "segments": any("segment" in r for r in customers.values())},
                 "categories": [_plain_row(r) for r in by_total],
-                "alerts": [dict(a) for a in self._alerts],
+                # newest first by the time of the result (topics are read side by side, not in time order)
+                "alerts": sorted((dict(a) for a in self._alerts), key=lambda a: -a["time"]),
                 "alert_counts": dict(self._alert_counts),
                 "alert_kinds": [s.event.kind for s in self._sources.values() if s.is_alert],
                 "state_topics": len([t for t in state_topics if t in self._present]),

@@ -76,7 +76,7 @@ function renderCategories(s) {
 
 function renderChart(cats) {
   const svg = $("chart");
-  const bar = 22, gap = 8, labelWidth = 110, valueWidth = 84, width = 420;
+  const bar = 20, gap = 8, labelWidth = 150, valueWidth = 100, width = 760;
   const height = Math.max(1, cats.length * (bar + gap));
   const top = Math.max(1, ...cats.map((c) => Number(c.total)));
   const room = width - labelWidth - valueWidth;
@@ -97,7 +97,7 @@ function renderAlerts(s) {
     const id = `${a.time}|${a.text}`;
     const fresh = !firstRender && !seenAlerts.has(id);
     seenAlerts.add(id);
-    return `<li class="alert ${esc(a.kind)}${fresh ? " fresh" : ""}" data-kind="${esc(a.kind)}">` +
+    return `<li class="alert kind-${cssClass(a.kind)}${fresh ? " fresh" : ""}" data-kind="${esc(a.kind)}">` +
       `<time>${clock(a.time)}</time><span>${esc(a.text)}</span></li>`;
   }).join("");
   $("alerts-empty").hidden = s.alerts.length > 0;
