@@ -45,6 +45,7 @@ class Analysis:
     needs: tuple[str, ...]           # shared steps in sql/ it reads besides valid_orders
     columns: dict[str, str]          # the view's columns -> Flink SQL types
     events: tuple[Event, ...]
+    position: str | None = None      # a column that grows with each result of a key (see lesson3/printed.py)
     in_all: bool = False
 
     @property
@@ -65,7 +66,7 @@ def _analysis(folder) -> Analysis:
     return Analysis(id=str(raw["id"]), name=folder.name, title=raw["title"], help=raw["help"],
                     banner=tuple(raw["banner"]), key=raw["key"], needs=tuple(raw.get("needs", ())),
                     columns=dict(raw["columns"]), events=tuple(_event(e) for e in raw["events"]),
-                    in_all=bool(raw.get("in_all", False)))
+                    position=raw.get("position"), in_all=bool(raw.get("in_all", False)))
 
 
 @cache

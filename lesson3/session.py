@@ -16,6 +16,11 @@ from lesson3.connection import Connection, ensure_topic, from_environment, ready
 from lesson3.errors import UserError
 from lesson3.paths import ROOT
 from lesson3.pipeline import Pipeline
+from lesson3.printed import PrintedMemory
+
+# A dead letter's place on the source topic grows like a result's position: shown once too.
+DEAD_LETTERS = analyses.Analysis(id="dead_letter", name="dead_letters", title="", help="", banner=(),
+                                 key="partition", needs=(), columns={}, events=(), position="offset")
 
 
 def say(message: str) -> None:
@@ -98,23 +103,31 @@ def run(request: Request) -> int:
     say(f"Flink: {pipeline.name}: {chosen.start}; topic '{pipeline.topic}'{', bounded' if pipeline.bounded else ''}, "
         f"{pipeline.variant} variant, sink {pipeline.sink}, {where} ...")
     statements = script.statements(script.render(config, pipeline, connection))
-    watch = Console(pipeline, request.output_format) if pipeline.sink == "print" else None
+    watch = None
+    if pipeline.sink == "print":
+        memory = PrintedMemory(None if pipeline.bounded else pipeline.checkpoint_dir(config) / "console-printed.jsonl",
+                               resuming=chosen.resuming)
+        watch = Console(pipeline, request.output_format, memory)
     return _supervise(chosen, connection, statements, watch)
 
 
 class Console:
-    """Prints a console run's result rows as the seed's lines or JSON, and counts them."""
+    """Prints a console run's result rows as the seed's lines or JSON, each once, and counts them."""
 
-    def __init__(self, pipeline: Pipeline, output_format: str):
-        self.pipeline, self.output_format = pipeline, output_format
+    def __init__(self, pipeline: Pipeline, output_format: str, memory: PrintedMemory):
+        self.pipeline, self.output_format, self.memory = pipeline, output_format, memory
         self.results = self.dead_letters = 0
 
     def show(self, row: dict) -> None:
         if row["analysis"] == "dead_letter":
+            if not self.memory.first_time(DEAD_LETTERS, row):
+                return
             self.dead_letters += 1
             say(f"⚠ set aside bad record #{self.dead_letters} (partition {row['partition']}, "
                 f"offset {row['offset']}): {row['error']} -> {self.pipeline.dead_letter_topic}")
             return
+        if not self.memory.first_time(analyses.registry()[row["analysis"]], row):
+            return  # written again after a restart from a checkpoint: shown before
         self.results += 1
         for line in console.lines(row, self.output_format):
             print(line, flush=True)
@@ -166,6 +179,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
         live.stop()
         if reader:
             reader.close()
+            watch.memory.close()
     shown = watch.summary() if watch else f"results in the {pipeline.sink} sink, bad records on {pipeline.dead_letter_topic}"
     say(f"{pipeline.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}")
     return 0

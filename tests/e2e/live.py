@@ -40,23 +40,34 @@ def stop(job: subprocess.Popen) -> str:
     return stderr_of(job)
 
 
-def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
-    """Read JSON results into {customer: last totals event} (from `latest` on) until `done(latest)` holds."""
-    latest = dict(latest or {})
+def read_events(job: subprocess.Popen, done, timeout_s: float = 180, events: list | None = None) -> list:
+    """Read JSON events (appended to `events`) until `done(events)` holds."""
+    events = [] if events is None else events
     # a silent runner would block the read forever: the watchdog ends it (and its JVM) instead
     watchdog = threading.Timer(timeout_s, os.killpg, (job.pid, signal.SIGKILL))
     watchdog.start()
     try:
         for line in job.stdout:
-            event = json.loads(line, parse_float=Decimal)
-            latest[event["customerId"]] = event
-            if done(latest):
-                return latest
+            events.append(json.loads(line, parse_float=Decimal))
+            if done(events):
+                return events
     finally:
         watchdog.cancel()
     job.stderr_reader.join(5)
     raise AssertionError(f"the expected results did not come within {timeout_s}s, or the runner ended: "
                          f"{stderr_of(job)[-2000:]}")
+
+
+def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict | None = None) -> dict:
+    """Read 3A's JSON results into {customer: last totals event} (from `latest` on) until `done(latest)` holds."""
+    latest = dict(latest or {})
+
+    def keep(events: list) -> bool:
+        latest[events[-1]["customerId"]] = events[-1]
+        return done(latest)
+
+    read_events(job, keep, timeout_s)
+    return latest
 
 
 def final_totals(values: list) -> dict:
