@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from lesson3 import analyses
 from lesson3.infra import broker
 from lesson3.paths import ROOT
 
@@ -26,7 +27,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess, code: int, *phrases
 
 
 @pytest.mark.parametrize("args, phrases", [
-    (["3e"], ["unknown job '3e'", "3a, 3b, 3c, 3d, all"]),
+    (["3e"], ["unknown job '3e'", ", ".join(analyses.choices())]),
     (["3a", "3z"], ["unknown job '3z'"]),
     (["3a", "--topic", "bad topic'x"], ["--topic must be a name of letters, digits"]),
     (["3a", "--set", "thresholds.vipp=3"], ["unknown config key 'thresholds.vipp'"]),

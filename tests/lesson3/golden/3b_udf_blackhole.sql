@@ -35,6 +35,8 @@ SET 'python.fn-execution.bundle.time' = '100';
 CREATE TEMPORARY FUNCTION customer_tier AS 'functions.customer_tier' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION order_frequency AS 'functions.order_frequency' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION milestones_crossed AS 'functions.milestones_crossed' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION high_value_order AS 'functions.high_value_order' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION rapid_order AS 'functions.rapid_order' LANGUAGE PYTHON;
 
 -- The order topic as it is: the value of each record as text, and where it came from. Reading text
 -- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
@@ -65,6 +67,9 @@ CREATE TEMPORARY VIEW checked_orders AS
 WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
+    -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
+    CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000
+      + EXTRACT(MILLISECOND FROM event_time) AS event_ms,
     `value` IS JSON OBJECT AS is_object,
     -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
@@ -99,18 +104,18 @@ judged AS (
     END AS error
   FROM fields
 )
-SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_time, proc_time
+SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_ms, event_time, proc_time
 FROM judged;
 
 -- Valid orders, each orderId once: the first delivery counts, redeliveries are dropped.
 CREATE TEMPORARY VIEW valid_orders AS
 WITH deliveries AS (
-  SELECT orderId, customerId, category, amount, event_time, proc_time,
+  SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time,
     ROW_NUMBER() OVER (PARTITION BY orderId ORDER BY proc_time) AS delivery
   FROM checked_orders
   WHERE error IS NULL
 )
-SELECT orderId, customerId, category, amount, event_time, proc_time
+SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
 

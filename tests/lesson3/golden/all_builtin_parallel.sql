@@ -55,6 +55,9 @@ CREATE TEMPORARY VIEW checked_orders AS
 WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
+    -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
+    CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000
+      + EXTRACT(MILLISECOND FROM event_time) AS event_ms,
     `value` IS JSON OBJECT AS is_object,
     -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
@@ -89,7 +92,7 @@ judged AS (
     END AS error
   FROM fields
 )
-SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_time, proc_time
+SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_ms, event_time, proc_time
 FROM judged;
 
 -- Valid orders, each orderId once: the first delivery counts, redeliveries are dropped.
@@ -99,13 +102,13 @@ FROM judged;
 -- passed its time could not be put in its place any more: it is set aside as late (set_aside).
 CREATE TEMPORARY VIEW first_deliveries AS
 WITH deliveries AS (
-  SELECT orderId, customerId, category, amount, event_time, proc_time,
+  SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time,
     record_value, `partition`, `offset`,
     ROW_NUMBER() OVER (PARTITION BY orderId ORDER BY proc_time) AS delivery
   FROM checked_orders
   WHERE error IS NULL
 )
-SELECT orderId, customerId, category, amount, event_time, proc_time,
+SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time,
   record_value, `partition`, `offset`,
   -- no watermark yet (NULL): nothing can be late
   COALESCE(event_time <= CURRENT_WATERMARK(event_time), FALSE) AS late
@@ -113,7 +116,7 @@ FROM deliveries
 WHERE delivery = 1;
 
 CREATE TEMPORARY VIEW valid_orders AS
-SELECT orderId, customerId, category, amount, event_time, proc_time
+SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time
 FROM first_deliveries
 WHERE NOT late;
 
