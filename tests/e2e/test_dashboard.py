@@ -166,6 +166,18 @@ def test_the_page_shows_the_final_totals_and_tiers(browser, results_topic):
 
         browser.refresh()  # a reload shows the same state at once
         wait_for(browser, categories_shown, timeout_s=10, what="the state after a reload")
+
+        # then it follows: a result written now shows within about a second
+        from confluent_kafka import Producer
+
+        producer = Producer({"bootstrap.servers": "localhost:9092"})
+        producer.produce(f"lesson3.{topic}.category_spending", key=b'{"category":"Zebra Crossings"}',
+                         value=b'{"category":"Zebra Crossings","total":12.34,"orders":1,"avg":12.34,"max":12.34}')
+        assert producer.flush(10) == 0
+        written = time.monotonic()
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '#categories tr[data-category="Zebra Crossings"]'),
+                 timeout_s=10, what="a new result")
+        assert time.monotonic() - written < 3, "a new result took more than 3 s to show"
     finally:
         output = dashboard.stop()
     assert dashboard.process.returncode in (0, 130), output
