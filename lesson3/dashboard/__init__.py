@@ -10,7 +10,8 @@ from __future__ import annotations
 import socket
 import sys
 
-from lesson3.errors import UsageError
+from lesson3.errors import UsageError, UserError
+from lesson3.infra import broker
 
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8050
@@ -48,6 +49,12 @@ def serve(config: str | None, overrides: list[str], host: str = DEFAULT_HOST, po
     topic = settings.kafka.topic
     connection = from_environment()
     _check_port(host, port)
+    if connection.embedded:  # like every command: the embedded broker is started on demand
+        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+        try:
+            say(f"Kafka: {broker.start(say)}")
+        except UserError as error:  # the page says so, and follows once Kafka answers
+            say(f"Kafka: {error}")
     found = sources(settings, topic)
     hint = [f"python runner.py kafka start",
             f"python -m producer --rate 20 --timestamps now --topic {topic}",
@@ -64,6 +71,8 @@ def serve(config: str | None, overrides: list[str], host: str = DEFAULT_HOST, po
                                                access_log=False, timeout_graceful_shutdown=1,
                                                lifespan="off"))
         server.run()
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then hands the signal on: the normal way to stop
+        pass
     finally:
         follower.stop()
     print("Dashboard: stopped", file=sys.stderr, flush=True)
