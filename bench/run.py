@@ -8,12 +8,18 @@ over a one-order topic (the start-up time) and over the backlog; orders/s is the
 difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers. The live
 latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
 steady rate. Results: a table here, bench/results.json and bench/results.png.
+
+Beside the jobs, over the same backlog (unless --skip-peer): the plain-Python peer (bench/peer.py:
+the four analyses in one loop, no fault tolerance), the raw consumer ceiling (the same Consumer only
+reading), and kcat reading to the end when it is installed. Each job's orders/s is also given as a
+ratio of the peer's ("× peer").
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -136,6 +142,60 @@ def run_job(job: str, variant: str, topic: str, extra: list[str]) -> dict:
             "python_workers_mb": round(memory.python_workers_mb)}
 
 
+def run_peer(topic: str, extra: list[str], ceiling: bool = False) -> dict:
+    """bench/peer.py in its own process; it times itself (start-up: the consumer and end offsets)."""
+    command = [sys.executable, "-m", "bench.peer", "--topic", topic, *(["--ceiling"] if ceiling else []), *extra]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"bench.peer {'--ceiling ' if ceiling else ''}failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def run_kcat(topic: str) -> tuple[float, int]:
+    """Seconds for kcat to read `topic` from its start to its end, and the records it read."""
+    command = ["kcat", "-b", broker.BOOTSTRAP, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\n"]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, timeout=3600)
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"kcat failed:\n{done.stderr.decode(errors='replace')[-2000:]}")
+    return seconds, done.stdout.count(b"\n")
+
+
+def peers(orders: int, topic: str, tiny_topic: str, extra: list[str]) -> list[dict]:
+    """The plain-Python peer, the consumer ceiling and (when installed) kcat over the backlog."""
+    rows = []
+    for job, variant, ceiling in (("peer", "python", False), ("ceiling", "confluent-kafka", True)):
+        say(f"throughput: {job} {variant} ({orders:,} orders) ...")
+        run = run_peer(topic, extra, ceiling)
+        if run["orders"] != orders:
+            raise SystemExit(f"{job} read {run['orders']:,} records of {topic}, not {orders:,}")
+        rows.append({"job": job, "variant": variant, "orders": orders, "startup_s": round(run["startup_s"], 1),
+                     "total_s": round(run["total_s"], 1), "orders_per_s": run["orders_per_s"],
+                     "results": run["results"], "flink_mb": None, "python_mb": run["rss_mb"]})
+        say(f"throughput: {rows[-1]}")
+    if shutil.which("kcat"):
+        say(f"throughput: ceiling kcat ({orders:,} orders) ...")
+        startup, _ = run_kcat(tiny_topic)
+        seconds, read = run_kcat(topic)
+        if read != orders:
+            raise SystemExit(f"kcat read {read:,} records of {topic}, not {orders:,}")
+        rows.append({"job": "ceiling", "variant": "kcat", "orders": orders, "startup_s": round(startup, 1),
+                     "total_s": round(seconds, 1), "orders_per_s": round(orders / max(seconds - startup, 0.001)),
+                     "results": 0, "flink_mb": None, "python_mb": None})
+        say(f"throughput: {rows[-1]}")
+    else:
+        say("throughput: no kcat ceiling (kcat is not installed: apt-get install kcat)")
+    return rows
+
+
+def with_ratio(rows: list[dict], peer_rows: list[dict]) -> None:
+    """Each row's orders/s as a multiple of the peer's ("x_peer"), when the peer ran."""
+    peer = next((r["orders_per_s"] for r in peer_rows if r["job"] == "peer"), None)
+    for row in rows:
+        row["x_peer"] = round(row["orders_per_s"] / peer, 2) if peer else None
+
+
 def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], variants: list[str],
                extra: list[str]) -> list[dict]:
     rows = []
@@ -213,7 +273,7 @@ def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -
             "mean_ms": round(statistics.mean(arrived) * 1000) if arrived else None}
 
 
-def chart(rows: list[dict], path: Path) -> None:
+def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -226,19 +286,38 @@ def chart(rows: list[dict], path: Path) -> None:
         values = [next((r["orders_per_s"] for r in rows if r["job"] == j and r["variant"] == variant), 0)
                   for j in jobs]
         bars = axis.bar([x + (i - 0.5) * width for x in range(len(jobs))], values, width, label=variant)
-        axis.bar_label(bars, labels=[f"{v / 1000:.0f}k" for v in values], fontsize=8)
+        ratios = [next((r.get("x_peer") for r in rows if r["job"] == j and r["variant"] == variant), None)
+                  for j in jobs]
+        axis.bar_label(bars, labels=[f"{v / 1000:.0f}k" + (f"\n{x:.2f}×" if x else "") for v, x in zip(values, ratios)],
+                       fontsize=8)
+    peer = next((r for r in peer_rows if r["job"] == "peer"), None)
+    if peer:
+        axis.axhline(peer["orders_per_s"], color="grey", linestyle="--", linewidth=1,
+                     label=f"Python peer {peer['orders_per_s'] / 1000:.0f}k")
+        axis.set_ylim(top=max([peer["orders_per_s"]] + [r["orders_per_s"] for r in rows]) * 1.25)
+    ceilings = [f"{r['variant']} {r['orders_per_s'] / 1000:,.0f}k" for r in peer_rows if r["job"] == "ceiling"]
+    if ceilings:
+        axis.text(0.01, 0.98, "read-only ceiling: " + ", ".join(ceilings) + " orders/s", transform=axis.transAxes,
+                  fontsize=8, va="top")
     axis.set_xticks(range(len(jobs)), jobs)
     axis.set_ylabel("orders/s (start-up subtracted)")
     axis.set_title(f"Backlog of {rows[0]['orders']:,} orders, parallelism 1, 2 cores")
-    axis.legend(title="variant")
+    axis.legend(title="variant", loc="upper right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
 
-def table(rows: list[dict]) -> str:
-    header = "| job | variant | orders/s | start-up s | total s | Flink MB | Python workers MB |\n|---|---|---|---|---|---|---|"
-    return "\n".join([header] + [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | {r['startup_s']} | "
-                                 f"{r['total_s']} | {r['flink_mb']} | {r['python_workers_mb']} |" for r in rows])
+def table(rows: list[dict], peer_rows: list[dict] = ()) -> str:
+    """The jobs, then the peer and the ceilings ("× peer": orders/s over the peer's; Python MB: a job's
+    Python workers, the peer's own process)."""
+    header = ("| job | variant | orders/s | × peer | start-up s | total s | Flink MB | Python MB |\n"
+              "|---|---|---|---|---|---|---|---|")
+    shown = lambda value: "-" if value is None else value  # noqa: E731
+    lines = [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | "
+             f"{'-' if r.get('x_peer') is None else format(r['x_peer'], '.2f')} | {r['startup_s']} | {r['total_s']} | "
+             f"{shown(r['flink_mb'])} | {shown(r['python_workers_mb'] if 'python_workers_mb' in r else r['python_mb'])} |"
+             for r in [*rows, *peer_rows]]
+    return "\n".join([header, *lines])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-rate", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-peer", action="store_true", help="no Python peer or consumer ceiling")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config overrides passed to every run (to compare settings)")
     parser.add_argument("--label", default="results", help="name of the output files in bench/")
@@ -260,13 +340,16 @@ def main(argv: list[str] | None = None) -> int:
     topic, tiny = f"bench-orders-{args.orders}-{args.customers}", "bench-orders-1"
     load(topic, args.orders, args.customers)
     load(tiny, 1, 1)
+    peer_rows = [] if args.skip_peer else peers(args.orders, topic, tiny, extra)
     rows = throughput(args.orders, topic, tiny, args.jobs, args.variants, extra)
-    results = {"machine": f"{os.cpu_count()} cores", "overrides": args.overrides, "throughput": rows}
+    with_ratio([*rows, *peer_rows], peer_rows)
+    results = {"machine": f"{os.cpu_count()} cores", "overrides": args.overrides, "throughput": rows,
+               "peers": peer_rows}
     if not args.skip_latency:
         results["latency"] = latency(args.latency_rate, args.latency_seconds, "3b", "udf", extra)
     (OUT / f"{args.label}.json").write_text(json.dumps(results, indent=2) + "\n")
-    chart(rows, OUT / f"{args.label}.png")
-    print(table(rows))
+    chart(rows, OUT / f"{args.label}.png", peer_rows)
+    print(table(rows, peer_rows))
     if "latency" in results:
         print(f"\nlive latency: {results['latency']}")
     return 0
