@@ -22,16 +22,22 @@ class Event:
     kind: str
     fields: dict[str, str]          # JSON field -> column of the view (or the for_each element)
     text: str                       # the seed's console line, a str.format template over the fields
-    topic: str                      # its topic with --sink kafka
+    topic: str | None               # its topic with --sink kafka (None: the console's alone)
     when: str | None = None         # a BOOLEAN column: the event exists only where it is true
     for_each: tuple[str, str] | None = None  # (element name, ARRAY column): one event per element
     whole: tuple[str, ...] = ()     # money fields written without cents in JSON (milestones)
+    append: bool = False            # a result that is never updated (a closed window)
 
     @property
     def is_alert(self) -> bool:
-        """Alerts happen at some orders (append-only topic); the others are the state after every
-        order (an upsert topic: the latest row per key)."""
+        """Alerts happen at some orders; the others are the state after every order."""
         return self.when is not None or self.for_each is not None
+
+    @property
+    def appends(self) -> bool:
+        """Written to an append-only topic (alerts, closed windows), else to an upsert topic: the
+        latest row per key, compacted."""
+        return self.is_alert or self.append
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ class Analysis:
     events: tuple[Event, ...]
     position: str | None = None      # a column that grows with each result of a key (see lesson3/printed.py)
     in_all: bool = False
+    windows: bool = False            # event-time windows: exact watermarks needed
+    dead_letters: str | None = None  # a view of the orders it could not count (error, record_value, ...)
+    changelog: str | None = None     # an updating table: the column whose change between update-before
+                                     # and update-after the console announces
 
     @property
     def template(self) -> str:
@@ -57,8 +67,9 @@ def _event(raw: dict) -> Event:
     fields = raw["fields"]
     for_each = raw.get("for_each")
     return Event(kind=raw["kind"], fields=fields if isinstance(fields, dict) else {f: f for f in fields},
-                 text=raw["text"], topic=raw["topic"], when=raw.get("when"),
-                 for_each=next(iter(for_each.items())) if for_each else None, whole=tuple(raw.get("whole", ())))
+                 text=raw["text"], topic=raw.get("topic"), when=raw.get("when"),
+                 for_each=next(iter(for_each.items())) if for_each else None, whole=tuple(raw.get("whole", ())),
+                 append=bool(raw.get("append", False)))
 
 
 def _analysis(folder) -> Analysis:
@@ -66,7 +77,9 @@ def _analysis(folder) -> Analysis:
     return Analysis(id=str(raw["id"]), name=folder.name, title=raw["title"], help=raw["help"],
                     banner=tuple(raw["banner"]), key=raw["key"], needs=tuple(raw.get("needs", ())),
                     columns=dict(raw["columns"]), events=tuple(_event(e) for e in raw["events"]),
-                    position=raw.get("position"), in_all=bool(raw.get("in_all", False)))
+                    position=raw.get("position"), in_all=bool(raw.get("in_all", False)),
+                    windows=bool(raw.get("windows", False)), dead_letters=raw.get("dead_letters"),
+                    changelog=raw.get("changelog"))
 
 
 @cache

@@ -39,13 +39,20 @@ def gap(ms: int) -> str:
 
 class _Formatter(string.Formatter):
     """str.format with the project's money rule: every amount with two decimals; `:label` names a
-    milestone, `:gap` a time between orders in milliseconds."""
+    milestone, `:gap` a time between orders in milliseconds, `:minute` and `:clock` a window bound,
+    `:percent` a share."""
 
     def format_field(self, value, format_spec):
         if format_spec == "label":
             return milestone_label(Decimal(value))
         if format_spec == "gap":
             return gap(value)
+        if format_spec == "minute":  # 2025-11-24T10:00:00Z -> 2025-11-24 10:00
+            return f"{value[:10]} {value[11:16]}"
+        if format_spec == "clock":  # 2025-11-24T11:00:00Z -> 11:00
+            return value[11:16]
+        if format_spec == "percent":  # 0.58 -> 58%
+            return f"{value * 100:.0f}%"
         if isinstance(value, Decimal) and not format_spec:
             return money(value)
         return super().format_field(value, format_spec)

@@ -35,7 +35,7 @@ def outputs(analysis: Analysis) -> list[Output]:
     """The analysis's events as rows of their own: the alerts where they happen (`when`, one row per
     `for_each` element), the state after every order; each with the event's fields as columns."""
     result = []
-    for event in analysis.events:
+    for event in (e for e in analysis.events if e.topic):
         types = dict(analysis.columns)
         source = analysis.name
         if event.for_each:
@@ -102,6 +102,9 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "udf_dir": str(UDFS),
         "functions": python_functions(),
         "outputs": outputs,
+        # the views of orders analyses could not count, for the dead-letter topic
+        "late_views": [a.dead_letters for a in analyses if a.dead_letters],
+        "exact_watermarks": any(a.windows for a in analyses),
         "for_client": for_client,
         # where the client's tables start reading: this run's results only (rows written from now on)
         "results_from": ("'scan.startup.mode' = 'timestamp', "
@@ -114,6 +117,7 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
     }
     env = _environment()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
+    context["sql"] = env.get_template("macros.sql.j2").make_module(context)
     text = env.get_template("script.sql.j2").render(context)
     return re.sub(r"\n{3,}", "\n\n", text)
 

@@ -1,15 +1,58 @@
-"""PyFlink wrappers of the rules, one line each; SQL registers them with
-`CREATE TEMPORARY FUNCTION name AS 'functions.name' LANGUAGE PYTHON` (udfs/ is shipped as python.files).
+"""PyFlink wrappers of the rules (rules.py) and of the aggregate state (stats.py): no logic here.
+SQL registers each with `CREATE TEMPORARY FUNCTION name AS 'functions.name' LANGUAGE PYTHON`
+(udfs/ is shipped as python.files, so its modules are imported by their own names).
 """
-from pyflink.table import DataTypes
-from pyflink.table.udf import udf
+from pyflink.common import Row
+from pyflink.table import AggregateFunction, DataTypes
+from pyflink.table.udf import udaf, udf
 
 import rules
+import stats
 
 MONEY = DataTypes.DECIMAL(18, 2)
+TOTAL = DataTypes.DECIMAL(38, 2)
 
 customer_tier = udf(rules.customer_tier, result_type=DataTypes.STRING())
 order_frequency = udf(rules.order_frequency, result_type=DataTypes.STRING())
 milestones_crossed = udf(rules.milestones_crossed, result_type=DataTypes.ARRAY(MONEY))
 high_value_order = udf(rules.high_value_order, result_type=DataTypes.BOOLEAN())
 rapid_order = udf(rules.rapid_order, result_type=DataTypes.BOOLEAN())
+customer_segment = udf(rules.customer_segment, result_type=DataTypes.STRING())
+
+STATS = DataTypes.ROW([
+    DataTypes.FIELD("orders", DataTypes.BIGINT()), DataTypes.FIELD("total", TOTAL),
+    DataTypes.FIELD("largest", MONEY),
+    DataTypes.FIELD("category_orders", DataTypes.MAP(DataTypes.STRING(), DataTypes.BIGINT())),
+    DataTypes.FIELD("category_totals", DataTypes.MAP(DataTypes.STRING(), TOTAL))])
+SUMMARY = DataTypes.ROW([
+    DataTypes.FIELD("orders", DataTypes.BIGINT()), DataTypes.FIELD("total", TOTAL),
+    DataTypes.FIELD("average", MONEY), DataTypes.FIELD("largest", MONEY),
+    DataTypes.FIELD("favorite", DataTypes.STRING()), DataTypes.FIELD("share", DataTypes.DECIMAL(3, 2))])
+
+
+class OrderStats(AggregateFunction):
+    """Orders, total, average, largest order and favorite category (with its share) of a group:
+    a customer's hour (hourly) or a customer's whole history (segments)."""
+
+    def create_accumulator(self):
+        return Row(*stats.empty())
+
+    def accumulate(self, accumulator, amount, category):
+        stats.add(accumulator, amount, category)
+
+    def merge(self, accumulator, accumulators):
+        for other in accumulators:
+            stats.merge(accumulator, other)
+
+    def get_value(self, accumulator):
+        summary = stats.summary(accumulator)
+        return None if summary is None else Row(*summary)
+
+    def get_accumulator_type(self):
+        return STATS
+
+    def get_result_type(self):
+        return SUMMARY
+
+
+order_stats = udaf(OrderStats(), result_type=SUMMARY, accumulator_type=STATS)

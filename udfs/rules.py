@@ -44,3 +44,19 @@ def rapid_order(gap_ms: int | None, window_ms: int) -> bool:
     """alerts: an order less than `window_ms` after the customer's previous one (None: there was none).
     A negative gap (an order dated before the previous one) is no rapid re-order."""
     return gap_ms is not None and 0 <= gap_ms < window_ms
+
+
+def customer_segment(orders: int, total: Decimal, average: Decimal, favorite_share: Decimal, high_value: Decimal,
+                     frequent_orders: int, focus_min_orders: int, focus_share: Decimal, low_average: Decimal) -> str:
+    """segments: the first segment that applies (thresholds from segments.* in config)."""
+    if orders == 1:
+        return "NEW_CUSTOMER"
+    if total >= high_value:
+        return "HIGH_VALUE"
+    if orders >= frequent_orders:
+        return "FREQUENT_BUYER"
+    if orders >= focus_min_orders and favorite_share >= focus_share:
+        return "CATEGORY_FOCUSED"
+    if average < low_average:
+        return "PRICE_SENSITIVE"
+    return "STANDARD"

@@ -56,7 +56,7 @@ def sources(settings: Settings, source_topic: str, analyses: dict[str, Analysis]
     pipeline = Pipeline(analyses=(), topic=source_topic)
     found = analyses if analyses is not None else registry_module.registry()
     return [Source(pipeline.result_topic(settings, event.topic), analysis, event)
-            for analysis in found.values() for event in analysis.events]
+            for analysis in found.values() for event in analysis.events if event.topic]
 
 
 def _plain(value):
