@@ -282,10 +282,12 @@ def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
     jobs = sorted({r["job"] for r in rows}, key=JOBS.index)
     figure, axis = plt.subplots(figsize=(8, 4))
     width = 0.38
-    for i, variant in enumerate(VARIANTS):
+    variants = [v for v in VARIANTS if any(r["variant"] == v for r in rows)]
+    for i, variant in enumerate(variants):
         values = [next((r["orders_per_s"] for r in rows if r["job"] == j and r["variant"] == variant), 0)
                   for j in jobs]
-        bars = axis.bar([x + (i - 0.5) * width for x in range(len(jobs))], values, width, label=variant)
+        bars = axis.bar([x + (i - (len(variants) - 1) / 2) * width for x in range(len(jobs))], values, width,
+                        label=variant)
         ratios = [next((r.get("x_peer") for r in rows if r["job"] == j and r["variant"] == variant), None)
                   for j in jobs]
         axis.bar_label(bars, labels=[f"{v / 1000:.0f}k" + (f"\n{x:.2f}×" if x else "") for v, x in zip(values, ratios)],
@@ -295,7 +297,8 @@ def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
         axis.axhline(peer["orders_per_s"], color="grey", linestyle="--", linewidth=1,
                      label=f"Python peer {peer['orders_per_s'] / 1000:.0f}k")
         axis.set_ylim(top=max([peer["orders_per_s"]] + [r["orders_per_s"] for r in rows]) * 1.25)
-    ceilings = [f"{r['variant']} {r['orders_per_s'] / 1000:,.0f}k" for r in peer_rows if r["job"] == "ceiling"]
+    rate = lambda n: f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1000:.0f}k"  # noqa: E731
+    ceilings = [f"{r['variant']} {rate(r['orders_per_s'])}" for r in peer_rows if r["job"] == "ceiling"]
     if ceilings:
         axis.text(0.01, 0.98, "read-only ceiling: " + ", ".join(ceilings) + " orders/s", transform=axis.transAxes,
                   fontsize=8, va="top")
