@@ -66,6 +66,29 @@ def _whole(amount: Decimal):
     return int(amount) if amount == amount.to_integral_value() else amount
 
 
+class Changelog:
+    """Rows of an updating table (`changelog:` in analysis.yml) arrive as changes (debezium-json):
+    update-before and update-after images, per order or per bundle of orders. The console shows
+    each update-after, with the compared column's value in the row shown before it for the same
+    key: `previous_<column>` and `<column>_changed`."""
+
+    def __init__(self):
+        self._shown: dict[tuple, object] = {}
+
+    def row(self, change: dict) -> dict | None:
+        """The row to show for one change; None for an update-before (its update-after follows)."""
+        row = change["after"]
+        if row is None:
+            return None
+        analysis = registry()[row["analysis"]]
+        column = analysis.changelog
+        key = (analysis.id, row[analysis.key])
+        previous = self._shown.get(key)
+        self._shown[key] = row[column]
+        return {**row, f"previous_{column}": previous,
+                f"{column}_changed": previous is not None and previous != row[column]}
+
+
 def _occurrences(event: Event, row: dict) -> list[dict]:
     """The rows of one event in a result row: none, one, or one per array element."""
     if event.when is not None and not row[event.when]:

@@ -116,9 +116,14 @@ class Console:
 
     def __init__(self, pipeline: Pipeline, output_format: str, memory: PrintedMemory):
         self.pipeline, self.output_format, self.memory = pipeline, output_format, memory
+        self.changelog = console.Changelog()
         self.results = self.dead_letters = 0
 
     def show(self, row: dict) -> None:
+        if "op" in row:  # a change of an updating table
+            row = self.changelog.row(row)
+            if row is None:
+                return
         if row["analysis"] == "dead_letter":
             if not self.memory.first_time(DEAD_LETTERS, row):
                 return

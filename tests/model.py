@@ -50,6 +50,8 @@ def valid_order(value: bytes | None) -> dict | None:
     amount = order.get("amount")
     if not isinstance(amount, Decimal):
         return None
+    if not amount.is_finite() or abs(amount) >= 10 ** 16:  # far out of range (and too big to round)
+        return None
     amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if not Decimal(0) < amount < Decimal(1_000_000):
         return None
@@ -241,3 +243,33 @@ def events_by_key(json_lines: list[str]) -> dict:
         key = event.get("customerId", event.get("category"))
         grouped[event["job"], key].append(event)
     return grouped
+
+
+def segment_mismatches(expected: Expected, lines: list[str]) -> list[str]:
+    """What is wrong with a `segments` output (an updating table: per customer, a subsequence of its
+    profiles after each order, the last one exact; a change wherever the printed segment changes)."""
+    printed = defaultdict(list)
+    for key, events in events_by_key(lines).items():
+        if key[0] == "segments":
+            printed[key[1]] = events
+    problems = []
+    if printed.keys() != expected.profiles.keys():
+        problems.append(f"customers differ: {sorted(set(printed) ^ set(expected.profiles))[:5]}")
+    for customer, profiles in expected.profiles.items():
+        events, shown, last = printed.get(customer, []), [], None
+        for event in events:
+            if event["kind"] == "segment_change":
+                if last is None or event["previousSegment"] != last["segment"] or event["segment"] == last["segment"]:
+                    problems.append(f"{customer}: a change {event} after {last}")
+                continue
+            if last is not None and last["segment"] != event["segment"] and \
+                    (len(shown) < 1 or events[events.index(event) - 1]["kind"] != "segment_change"):
+                problems.append(f"{customer}: the segment changed to {event['segment']} unannounced")
+            shown.append(event)
+            last = event
+        remaining = iter(profiles)
+        if not all(any(p == s for p in remaining) for s in shown):
+            problems.append(f"{customer}: {len(shown)} profiles are not its profiles in order")
+        if not shown or shown[-1] != profiles[-1]:
+            problems.append(f"{customer}: last profile {shown[-1] if shown else None} != {profiles[-1]}")
+    return problems
