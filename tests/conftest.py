@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -17,11 +18,20 @@ from lesson3.paths import ROOT
 from producer.orders import generate_orders
 
 
+# The tests run against the embedded broker, whatever a developer's .env says: an empty variable
+# wins over .env (python-dotenv never overrides one), and every runner a test starts inherits it.
+# A test that wants another Kafka says so in its subprocess's environment.
+os.environ["CNFL_KAFKA_BROKER"] = ""
+
+
 @pytest.fixture(scope="session")
-def kafka() -> str:
-    """The real local Apache Kafka broker (started if it is not running)."""
+def kafka():
+    """The real local Apache Kafka broker: started if it is not running, and then stopped again."""
+    started = not broker.answers()
     broker.start(progress=lambda message: None)
-    return broker.BOOTSTRAP
+    yield broker.BOOTSTRAP
+    if started:
+        broker.stop()
 
 
 @dataclass
