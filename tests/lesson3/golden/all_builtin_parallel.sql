@@ -6,6 +6,8 @@
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-all-builtin-print-orders';
+-- Windows are aligned to the epoch in UTC, and their bounds read in UTC.
+SET 'table.local-time-zone' = 'UTC';
 SET 'parallelism.default' = '2';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
 SET 'restart-strategy.type' = 'fixed-delay';
@@ -56,8 +58,7 @@ WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
     -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
-    CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000
-      + EXTRACT(MILLISECOND FROM event_time) AS event_ms,
+    (CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000 + EXTRACT(MILLISECOND FROM event_time)) AS event_ms,
     `value` IS JSON OBJECT AS is_object,
     -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
@@ -99,17 +100,15 @@ FROM judged;
 -- Above parallelism 1 the orders of one customer travel through two shuffles (by orderId here, by
 -- customer next) and can overtake each other; the analyses put them back in event-time order, and
 -- the watermark says when that order is final. An order that comes when the watermark has already
--- passed its time could not be put in its place any more: it is set aside as late (set_aside).
+-- passed its time could not be put in its place any more: it is set aside as late (dead_letters).
 CREATE TEMPORARY VIEW first_deliveries AS
 WITH deliveries AS (
-  SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time,
-    record_value, `partition`, `offset`,
+  SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time, record_value, `partition`, `offset`,
     ROW_NUMBER() OVER (PARTITION BY orderId ORDER BY proc_time) AS delivery
   FROM checked_orders
   WHERE error IS NULL
 )
-SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time,
-  record_value, `partition`, `offset`,
+SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time, record_value, `partition`, `offset`,
   -- no watermark yet (NULL): nothing can be late
   COALESCE(event_time <= CURRENT_WATERMARK(event_time), FALSE) AS late
 FROM deliveries
@@ -119,19 +118,6 @@ CREATE TEMPORARY VIEW valid_orders AS
 SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time
 FROM first_deliveries
 WHERE NOT late;
-
--- Every record the analyses leave out, with the reason: the bad records,
--- and the orders that came too late to be put in their event-time place.
--- They go to the dead-letter topic, and the console counts them.
-CREATE TEMPORARY VIEW dead_letters AS
-SELECT error, record_value, `partition`, `offset`, proc_time
-FROM checked_orders
-WHERE error IS NOT NULL
-UNION ALL
-SELECT 'late: behind the watermark (more than 1s behind the newest orders)' AS error,
-  record_value, `partition`, `offset`, proc_time
-FROM first_deliveries
-WHERE late;
 
 -- The running total and order count of each customer after each of their orders: the state 3A, 3B and
 -- 3C read (one operator even when all three run). An OVER aggregation emits exactly one row per
@@ -207,19 +193,12 @@ WITH running_totals AS (
   WINDOW after_this_order AS (
     PARTITION BY category ORDER BY event_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
   )
-),
-in_cents AS (
-  SELECT *, CAST(total * 100 AS DECIMAL(38, 0)) AS cents FROM running_totals
 )
 SELECT
   category,
   total,
   orders,
-  -- the exact quotient rounded half-up once: floor((2 * cents + orders) / (2 * orders)) in whole
-  -- numbers. ROUND(total / orders, 2) would round twice, as the division already rounds to 6
-  -- places (500100.00 / 10001 would give 50.01 instead of 50.00).
-  CAST(CAST((2 * cents + orders - MOD(2 * cents + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100
-    AS DECIMAL(18, 2)) AS avg_amount,
+  CAST(CAST((2 * total * 100 + orders - MOD(2 * total * 100 + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100 AS DECIMAL(18, 2)) AS avg_amount,  -- the exact quotient, rounded once
   max_amount,
   ARRAY_REMOVE(ARRAY[
       CASE WHEN total - amount < 1000.00 AND total >= 1000.00 THEN CAST(1000.00 AS DECIMAL(18, 2)) END,
@@ -228,7 +207,21 @@ SELECT
       CASE WHEN total - amount < 50000.00 AND total >= 50000.00 THEN CAST(50000.00 AS DECIMAL(18, 2)) END,
       CASE WHEN total - amount < 100000.00 AND total >= 100000.00 THEN CAST(100000.00 AS DECIMAL(18, 2)) END
     ], CAST(NULL AS DECIMAL(18, 2))) AS milestones
-FROM in_cents;
+FROM running_totals;
+
+-- Every record the analyses leave out, with the reason: the bad records,
+-- the orders that came too late to be put in their event-time place.
+-- They go to the dead-letter topic, and the console counts them.
+CREATE TEMPORARY VIEW dead_letters AS
+SELECT error, record_value, `partition`, `offset`, proc_time
+FROM checked_orders
+WHERE error IS NOT NULL
+UNION ALL
+SELECT 'late: behind the watermark (more than 1s behind the newest orders)' AS error,
+  record_value, `partition`, `offset`, proc_time
+FROM first_deliveries
+WHERE late
+;
 
 -- The results for the console go to a topic of their own, "lesson3.console.all-builtin-print-orders", as they come
 -- (at-least-once, no transactions, so a reader sees each row at once); `python runner.py` prints

@@ -7,6 +7,8 @@
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-all-udf-kafka-orders';
+-- Windows are aligned to the epoch in UTC, and their bounds read in UTC.
+SET 'table.local-time-zone' = 'UTC';
 SET 'parallelism.default' = '1';
 SET 'pipeline.jars' = 'file://<project>/lib/flink/flink-sql-connector-kafka-5.0.0-2.2.jar';
 SET 'restart-strategy.type' = 'fixed-delay';
@@ -38,6 +40,8 @@ CREATE TEMPORARY FUNCTION order_frequency AS 'functions.order_frequency' LANGUAG
 CREATE TEMPORARY FUNCTION milestones_crossed AS 'functions.milestones_crossed' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION high_value_order AS 'functions.high_value_order' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION rapid_order AS 'functions.rapid_order' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION customer_segment AS 'functions.customer_segment' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION order_stats AS 'functions.order_stats' LANGUAGE PYTHON;
 
 -- The order topic as it is: the value of each record as text, and where it came from. Reading text
 -- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
@@ -72,8 +76,7 @@ WITH fields AS (
   SELECT
     `value`, `partition`, `offset`, event_time, proc_time,
     -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
-    CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000
-      + EXTRACT(MILLISECOND FROM event_time) AS event_ms,
+    (CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000 + EXTRACT(MILLISECOND FROM event_time)) AS event_ms,
     `value` IS JSON OBJECT AS is_object,
     -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
     JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
@@ -122,13 +125,6 @@ WITH deliveries AS (
 SELECT orderId, customerId, category, amount, event_ms, event_time, proc_time
 FROM deliveries
 WHERE delivery = 1;
-
--- Every record the analyses leave out, with the reason: the bad records.
--- They go to the dead-letter topic, and the console counts them.
-CREATE TEMPORARY VIEW dead_letters AS
-SELECT error, record_value, `partition`, `offset`, proc_time
-FROM checked_orders
-WHERE error IS NOT NULL;
 
 -- The running total and order count of each customer after each of their orders: the state 3A, 3B and
 -- 3C read (one operator even when all three run). An OVER aggregation emits exactly one row per
@@ -194,22 +190,23 @@ WITH running_totals AS (
   WINDOW after_this_order AS (
     PARTITION BY category ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
   )
-),
-in_cents AS (
-  SELECT *, CAST(total * 100 AS DECIMAL(38, 0)) AS cents FROM running_totals
 )
 SELECT
   category,
   total,
   orders,
-  -- the exact quotient rounded half-up once: floor((2 * cents + orders) / (2 * orders)) in whole
-  -- numbers. ROUND(total / orders, 2) would round twice, as the division already rounds to 6
-  -- places (500100.00 / 10001 would give 50.01 instead of 50.00).
-  CAST(CAST((2 * cents + orders - MOD(2 * cents + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100
-    AS DECIMAL(18, 2)) AS avg_amount,
+  CAST(CAST((2 * total * 100 + orders - MOD(2 * total * 100 + orders, 2 * orders)) / (2 * orders) AS DECIMAL(38, 0)) / 100 AS DECIMAL(18, 2)) AS avg_amount,  -- the exact quotient, rounded once
   max_amount,
   milestones_crossed(total - amount, total, ARRAY[1000.00, 5000.00, 10000.00, 50000.00, 100000.00]) AS milestones
-FROM in_cents;
+FROM running_totals;
+
+-- Every record the analyses leave out, with the reason: the bad records.
+-- They go to the dead-letter topic, and the console counts them.
+CREATE TEMPORARY VIEW dead_letters AS
+SELECT error, record_value, `partition`, `offset`, proc_time
+FROM checked_orders
+WHERE error IS NOT NULL
+;
 
 -- Each event of each analysis to a topic of its own, for dashboards and other consumers: the state
 -- after each order on an upsert topic (the latest row per key, compacted), and the alerts as an
