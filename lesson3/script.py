@@ -110,7 +110,6 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "results_from": ("'scan.startup.mode' = 'timestamp', "
                          f"'scan.startup.timestamp-millis' = '{int(time.time() * 1000)}'"
                          + (", 'scan.bounded.mode' = 'latest-offset'" if pipeline.bounded else "")),
-        "string_fields": ["orderId", "customerId", "category"],
         # One task per key sees a partition's records in their order; above parallelism 1 the
         # dedup shuffle by orderId mixes them, and only event time can order them again.
         "order_time": "proc_time" if settings.parallelism == 1 else "event_time",

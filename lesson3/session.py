@@ -18,10 +18,6 @@ from lesson3.paths import ROOT
 from lesson3.pipeline import Pipeline
 from lesson3.printed import PrintedMemory
 
-# A dead letter's place on the source topic grows like a result's position: shown once too.
-DEAD_LETTERS = analyses.Analysis(id="dead_letter", name="dead_letters", title="", help="", banner=(),
-                                 key="partition", needs=(), columns={}, events=(), position="offset")
-
 
 def say(message: str) -> None:
     """Progress and status: stderr, so stdout carries only results."""
@@ -117,6 +113,7 @@ class Console:
     def __init__(self, pipeline: Pipeline, output_format: str, memory: PrintedMemory):
         self.pipeline, self.output_format, self.memory = pipeline, output_format, memory
         self.changelog = console.Changelog()
+        self.dead_letter_places: set[tuple] = set()
         self.results = self.dead_letters = 0
 
     def show(self, row: dict) -> None:
@@ -125,8 +122,10 @@ class Console:
             if row is None:
                 return
         if row["analysis"] == "dead_letter":
-            if not self.memory.first_time(DEAD_LETTERS, row):
+            place = (row["partition"], row["offset"])
+            if place in self.dead_letter_places:  # written again after a restart of the job
                 return
+            self.dead_letter_places.add(place)
             self.dead_letters += 1
             say(f"⚠ set aside bad record #{self.dead_letters} (partition {row['partition']}, "
                 f"offset {row['offset']}): {row['error']} -> {self.pipeline.dead_letter_topic}")
