@@ -51,10 +51,9 @@ CREATE TABLE orders_raw (
   `partition` INT              METADATA VIRTUAL,
   `offset`    BIGINT           METADATA VIRTUAL,
   kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
-  -- event time: the own timestamp of the order (epoch ms), else that of the record
-  event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS BIGINT), 3), kafka_time),
+  -- event time: the order's own timestamp (epoch ms), else the time of the record
+  event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS DECIMAL(38, 3)) AS BIGINT), 3), kafka_time),
   proc_time AS PROCTIME(),
-  WATERMARK FOR event_time AS event_time - INTERVAL '1' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'orders',
@@ -69,49 +68,44 @@ CREATE TABLE orders_raw (
   'format' = 'raw'
 );
 
--- Every record judged: `error` names why it is not a valid order, NULL when it is one. Plain SQL,
--- shared by both variants, so bad input is handled the same whichever computes the analyses.
+-- Every record judged: `error` names why it is not a valid order (sql/order_check.sql.j2), NULL
+-- when it is one. Plain SQL, shared by both variants, so bad input is handled the same whichever
+-- computes the analyses.
 CREATE TEMPORARY VIEW checked_orders AS
-WITH fields AS (
-  SELECT
-    `value`, `partition`, `offset`, event_time, proc_time,
-    -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
-    (CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000 + EXTRACT(MILLISECOND FROM event_time)) AS event_ms,
-    `value` IS JSON OBJECT AS is_object,
-    -- each field as JSON: ["text"] for a string, [12.5] for a number, NULL when missing
-    JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) AS orderId_json,
-    JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) AS customerId_json,
-    JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) AS category_json,
-    JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER) AS amount_json,
-    JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER) AS timestamp_json,
-    JSON_VALUE(`value`, '$.orderId') AS orderId,
-    JSON_VALUE(`value`, '$.customerId') AS customerId,
-    JSON_VALUE(`value`, '$.category') AS category,
-    TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) AS amount
-  FROM orders_raw
-),
-judged AS (
-  SELECT *,
-    CASE
+WITH judged AS (
+  SELECT `value`, `partition`, `offset`, event_time, proc_time, CASE
       WHEN `value` IS NULL THEN 'empty record'
-      WHEN NOT is_object THEN 'not a JSON object'
-      WHEN orderId_json IS NULL THEN 'missing field orderId'
-      WHEN NOT REGEXP(orderId_json, '^\["') THEN 'orderId is not a string'
-      WHEN orderId = '' THEN 'orderId is empty'
-      WHEN customerId_json IS NULL THEN 'missing field customerId'
-      WHEN NOT REGEXP(customerId_json, '^\["') THEN 'customerId is not a string'
-      WHEN customerId = '' THEN 'customerId is empty'
-      WHEN category_json IS NULL THEN 'missing field category'
-      WHEN NOT REGEXP(category_json, '^\["') THEN 'category is not a string'
-      WHEN category = '' THEN 'category is empty'
-      WHEN amount_json IS NULL THEN 'missing field amount'
-      WHEN NOT REGEXP(amount_json, '^\[-?[0-9]') THEN 'amount is not a number'
-      WHEN amount IS NULL OR amount <= 0 OR amount >= 1000000 THEN 'amount out of range: must be above 0 and below 1000000'
-      WHEN timestamp_json IS NOT NULL AND NOT REGEXP(timestamp_json, '^\[[0-9]+\]$') THEN 'timestamp is not epoch milliseconds'
+      WHEN NOT (`value` IS JSON OBJECT) THEN 'not a JSON object'
+      WHEN JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER) IS NULL THEN 'missing field orderId'
+      WHEN NOT REGEXP(JSON_QUERY(`value`, '$.orderId' WITH ARRAY WRAPPER), '^\["') THEN 'orderId is not a string'
+      WHEN JSON_VALUE(`value`, '$.orderId') = '' THEN 'orderId is empty'
+      WHEN JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER) IS NULL THEN 'missing field customerId'
+      WHEN NOT REGEXP(JSON_QUERY(`value`, '$.customerId' WITH ARRAY WRAPPER), '^\["') THEN 'customerId is not a string'
+      WHEN JSON_VALUE(`value`, '$.customerId') = '' THEN 'customerId is empty'
+      WHEN JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER) IS NULL THEN 'missing field category'
+      WHEN NOT REGEXP(JSON_QUERY(`value`, '$.category' WITH ARRAY WRAPPER), '^\["') THEN 'category is not a string'
+      WHEN JSON_VALUE(`value`, '$.category') = '' THEN 'category is empty'
+      WHEN JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER) IS NULL THEN 'missing field amount'
+      WHEN NOT REGEXP(JSON_QUERY(`value`, '$.amount' WITH ARRAY WRAPPER), '^\[-?[0-9]') THEN 'amount is not a number'
+      WHEN TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) IS NULL OR TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) <= 0 OR TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) >= 1000000
+        THEN 'amount out of range: must be above 0 and below 1000000'
+      WHEN JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER) IS NOT NULL AND NOT (
+        REGEXP(JSON_QUERY(`value`, '$.timestamp' WITH ARRAY WRAPPER), '^\[[0-9]')
+        AND TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS DECIMAL(38, 3))
+          = FLOOR(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS DECIMAL(38, 3))))
+        THEN 'timestamp is not epoch milliseconds'
     END AS error
-  FROM fields
+  FROM orders_raw
 )
-SELECT orderId, customerId, category, amount, error, `value` AS record_value, `partition`, `offset`, event_ms, event_time, proc_time
+SELECT
+  JSON_VALUE(`value`, '$.orderId') AS orderId,
+  JSON_VALUE(`value`, '$.customerId') AS customerId,
+  JSON_VALUE(`value`, '$.category') AS category,
+  TRY_CAST(JSON_VALUE(`value`, '$.amount') AS DECIMAL(18, 2)) AS amount,
+  error, `value` AS record_value, `partition`, `offset`,
+  -- event time in epoch milliseconds, for exact gaps between orders (TIMESTAMPDIFF counts whole seconds)
+  (CAST(TIMESTAMPDIFF(SECOND, TO_TIMESTAMP_LTZ(0, 3), event_time) AS BIGINT) * 1000 + EXTRACT(MILLISECOND FROM event_time)) AS event_ms,
+  event_time, proc_time
 FROM judged;
 
 -- Valid orders, each orderId once: the first delivery counts, redeliveries are dropped.
