@@ -52,7 +52,7 @@ CREATE TABLE orders_raw (
   kafka_time  TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   -- event time: the order's own timestamp (epoch ms), else the time of the record
   event_time AS COALESCE(TO_TIMESTAMP_LTZ(TRY_CAST(TRY_CAST(JSON_VALUE(`value`, '$.timestamp') AS DECIMAL(38, 3)) AS BIGINT), 3), kafka_time),
-  proc_time AS PROCTIME(),
+  proc_time AS PROCTIME()
 ) WITH (
   'connector' = 'kafka',
   'topic' = 't',
