@@ -37,6 +37,8 @@ from producer.orders import generate_orders
 
 OUT = ROOT / "bench"
 JOBS = analyses.choices()
+# by default the lesson's four and `all`; the experiments by name (--jobs alerts hourly segments)
+LESSON = [*(a.id for a in analyses.select([analyses.ALL])), analyses.ALL]
 VARIANTS = ["builtin", "udf"]
 
 
@@ -328,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--jobs", nargs="+", default=JOBS, choices=JOBS)
+    parser.add_argument("--jobs", nargs="+", default=LESSON, choices=JOBS)
     parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
     parser.add_argument("--latency-rate", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=int, default=30)
