@@ -12,7 +12,12 @@ EDGES = [b"", b"  ", b"{}", b'{"orderId": "x"}', b"\xff\xfe not utf-8", b'"just 
          b'{"orderId": "e1", "customerId": "c", "amount": 999999.995, "category": "Books"}',
          b'{"orderId": "e2", "customerId": "c", "amount": 12.5, "category": "Books", "timestamp": "soon"}',
          b'{"orderId": "e3", "customerId": "c", "amount": null, "category": "Books"}',
-         b'{"orderId": "e4", "customerId": "c", "amount": 5, "category": ["Books"]}']
+         b'{"orderId": "e4", "customerId": "c", "amount": 5, "category": ["Books"]}',
+         # epoch milliseconds written as a whole number in other ways are valid, a fraction is not
+         b'{"orderId": "e5", "customerId": "c", "amount": 5, "category": "Books", "timestamp": 1.764e12}',
+         b'{"orderId": "e6", "customerId": "c", "amount": 6, "category": "Books", "timestamp": 1764000000000.0}',
+         b'{"orderId": "e7", "customerId": "c", "amount": 7, "category": "Books", "timestamp": 1764000000000.5}',
+         b'{"orderId": "e8", "customerId": "c", "amount": 8, "category": "Books", "timestamp": -1}']
 
 
 def test_dead_letter_topic_holds_exactly_the_bad_records(runner, kafka):

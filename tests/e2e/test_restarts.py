@@ -133,3 +133,23 @@ def test_kafka_sink_holds_each_result_exactly_once_across_kill_9(kafka, tmp_path
         assert changes[f"lesson3.{topic}.tier_changes", key] == \
             [{"customerId": customer, "tier": e["tier"], "previousTier": e["previousTier"]}
              for e in want if e["kind"] == "tier_change"], customer
+
+
+def test_only_the_memory_of_counted_order_ids_expires(kafka, tmp_path):
+    """state.dedup_window expires the seen orderIds alone: a redelivery within the window is not
+    counted, one after it is; the customer's total never starts from zero again."""
+    topic = f"test-ttl-{uuid.uuid4().hex[:8]}"
+    order = {"orderId": "ttl-1", "customerId": "c-ttl", "amount": 10.0, "category": "Books"}
+    produce(topic, [json.dumps(order).encode()])
+    job = start("3a", "--topic", topic, "--format", "json", "--variant", "builtin", "--set", "state.dedup_window=4s",
+                "--set", f"checkpoint.dir={tmp_path}")
+    try:
+        events = read_events(job, lambda events: len(events) == 1)
+        produce(topic, [json.dumps(order).encode()])  # a redelivery at once: still remembered
+        time.sleep(8)  # the orderId is forgotten now; the total is not
+        produce(topic, [json.dumps(order).encode(), json.dumps(dict(order, orderId="ttl-2", amount=5.0)).encode()])
+        read_events(job, lambda events: len(events) == 3, timeout_s=90, events=events)
+    finally:
+        stop(job)
+    assert [(e["total"], e["orders"]) for e in events] == \
+        [(Decimal("10.00"), 1), (Decimal("20.00"), 2), (Decimal("25.00"), 3)]
