@@ -41,6 +41,12 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit code 2, as the contract says
         raise UsageError(f"{message} (see python runner.py --help)")
 
+    def add_config_options(self, example: str = "thresholds.vip=300") -> None:
+        """--config and --set, the same for every command that reads the config."""
+        self.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
+        self.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                          help=f"override one config key by dotted path, e.g. {example}; repeatable")
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog="python runner.py", description=__doc__, epilog=epilog(),
@@ -73,9 +79,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-status", action="store_true",
                         help="no status line on stderr while the job runs (default: every "
                              "console.status_interval in config, 30s)")
-    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key by dotted path, e.g. thresholds.vip=300; repeatable")
+    parser.add_config_options()
     args = parser.parse_args(argv)
     analyses.select(args.jobs)  # an unknown job is a usage error before anything starts
     return args
@@ -127,9 +131,7 @@ def run_dashboard(argv: list[str]) -> int:
                         help=f"port to listen on (default {dashboard.DEFAULT_PORT})")
     parser.add_argument("--host", default=dashboard.DEFAULT_HOST,
                         help=f"address to listen on (default {dashboard.DEFAULT_HOST}; 0.0.0.0: every interface)")
-    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key, e.g. kafka.topic=orders4; repeatable")
+    parser.add_config_options("kafka.topic=orders4")
     args = parser.parse_args(argv)
     return dashboard.serve(args.config, args.overrides, host=args.host, port=args.port)
 
@@ -139,9 +141,7 @@ def run_status(argv: list[str]) -> int:
     parser = ArgumentParser(prog="python runner.py status",
                             description="The broker, the local Flink cluster and every pipeline with state: its last "
                                         "checkpoint, consumer lag, dead letters and the command that continues it.")
-    parser.add_argument("--config", help="YAML config (default config/lesson3.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key, as given to the runs (e.g. checkpoint.dir=...)")
+    parser.add_config_options("checkpoint.dir=/tmp/ck, as given to the runs")
     args = parser.parse_args(argv)
     from lesson3 import status
 
