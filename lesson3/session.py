@@ -5,6 +5,7 @@ The runner parses the command line and hands a Request here.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import time
@@ -66,7 +67,7 @@ def plan(request: Request) -> Plan:
     if checkpoint:
         where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
         start = f"continuing from checkpoint {where}"
-        pipeline = Pipeline(**{**pipeline.__dict__, "resume_from": checkpoint})
+        pipeline = dataclasses.replace(pipeline, resume_from=checkpoint)
     else:
         reason = (" (bounded: a fresh analysis of the topic)" if request.bounded
                   else " (--from given: the last run's checkpoint is not used)" if request.startup
