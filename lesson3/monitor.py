@@ -246,9 +246,10 @@ class Monitor:
         config, pipeline = self._settings, self._chosen.pipeline
         if config.cluster:
             address = config.cluster
-        else:
-            port = flink_rest.find_port(job_id, *self._ports)
-            address = f"{flink_rest.HOST}:{port}" if port else None
+        else:  # the first port of the range was free a moment ago: the mini-cluster binds that one.
+            # (Asking the REST API which port runs the job could wait for a busy JVM, or for a
+            # short bounded job that has ended with its mini-cluster: the results come first.)
+            address = f"{flink_rest.HOST}:{self._ports[0]}"
         context = Context(topic=pipeline.topic, group=pipeline.group_id(config),
                           rerun=rerun_command(self._argv), start=pipeline.startup,
                           resuming=pipeline.resume_from is not None, checkpointed=not pipeline.bounded)

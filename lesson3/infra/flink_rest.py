@@ -3,7 +3,8 @@
 The mini-cluster inside the runner serves the web UI and the REST API once `rest.*` is set in its
 configuration (flink-dist in PyFlink's lib carries the UI; no extra jar). It binds to localhost
 only, on the first free port of a range from `console.web_ui_port`, so it never clashes with the
-local cluster on 8081 or another runner; `find_port` then asks each port which one runs our job.
+local cluster on 8081 or another runner (the first port of the range was free a moment before:
+that is the one it binds).
 """
 from __future__ import annotations
 
@@ -36,26 +37,6 @@ def get(address: str, path: str, timeout_s: float = 3.0):
     """The JSON of GET http://address/path; raises OSError or ValueError when it does not answer."""
     with urllib.request.urlopen(f"http://{address}{path}", timeout=timeout_s) as response:
         return json.load(response)
-
-
-def find_port(job_id: str, first: int, last: int, timeout_s: float = 20.0) -> int | None:
-    """The port of first..last whose REST API runs `job_id` (most likely `first`, the one that was
-    free). A JVM busy deploying the job may answer slowly: ask again until `timeout_s`."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for port in range(first, last + 1):
-            if _free(port):
-                continue
-            try:
-                jobs = get(f"{HOST}:{port}", "/jobs/overview", 3.0 if port == first else 1.0)["jobs"]
-            except (OSError, ValueError, KeyError):
-                continue
-            if any(job.get("jid") == job_id for job in jobs):
-                return port
-        time.sleep(0.5)
-    return None
 
 
 def job_page(address: str, job_id: str) -> str:
