@@ -59,7 +59,8 @@ def test_every_result_topic_of_the_registry_is_followed(found):
     topics = {s.topic for s in found}
     for analysis in analyses.registry().values():
         for event in analysis.events:
-            assert f"lesson3.{TOPIC}.{event.topic}" in topics
+            if event.topic:  # segment changes have none: the console sees them in the changelog
+                assert f"lesson3.{TOPIC}.{event.topic}" in topics
     assert {s.is_alert for s in found} == {True, False}
 
 
