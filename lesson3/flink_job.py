@@ -140,7 +140,10 @@ class Job:
         """Stop the job, with a savepoint in `savepoint_dir` to continue from when there is one."""
         from pyflink.java_gateway import get_gateway
 
-        client = self._result.get_job_client()
+        try:
+            client = self._result.get_job_client()
+        except Exception:  # the Flink JVM is gone (it got the signal too): its checkpoints stay
+            return "stopped (Flink had already ended; the next run continues from the last checkpoint)"
         if savepoint_dir is not None:
             try:  # PyFlink 2.2's stop_with_savepoint calls a signature Flink 2 no longer has
                 canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
