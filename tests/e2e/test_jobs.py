@@ -47,3 +47,21 @@ def test_thresholds_changed_in_an_edited_yaml_copy(runner, orders_topic, tmp_pat
     run = runner("all", "--variant", "builtin", "--bounded", "--from", "earliest", "--format", "json",
                  "--topic", orders_topic.name, "--config", str(config))
     assert_matches_model(run, orders_topic, JOBS, model.Rules(vip=Decimal(250), premium=Decimal(800), frequent=8))
+
+
+def test_category_average_is_rounded_once_at_scale(runner, kafka):
+    """500100.00 over 10,001 orders is 50.0049995...: 50.00 half-up. Rounding the 6-place quotient
+    Flink's division gives (50.005000) again would print 50.01."""
+    import json
+    import uuid
+
+    from tests.conftest import produce
+
+    topic = f"test-average-{uuid.uuid4().hex[:8]}"
+    amounts = [50.0] * 10_000 + [100.0]
+    produce(topic, [json.dumps({"orderId": f"avg-{n}", "customerId": f"c{n % 7}", "amount": amount,
+                                "category": "Scale"}).encode() for n, amount in enumerate(amounts)])
+    run = runner("3d", "--variant", "builtin", "--bounded", "--format", "json", "--topic", topic)
+    assert run.returncode == 0, run.stderr[-2000:]
+    last = model.events_by_key(run.stdout)["3d", "Scale"][-1]
+    assert (last["total"], last["orders"], last["avg"]) == (Decimal("500100.00"), 10_001, Decimal("50.00"))
