@@ -114,6 +114,8 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         # dedup shuffle by orderId mixes them, and only event time can order them again.
         "order_time": "proc_time" if settings.parallelism == 1 else "event_time",
     }
+    # only jobs that read event time's watermark declare one (its rule costs a parse in the source)
+    context["watermarked"] = context["order_time"] == "event_time" or context["exact_watermarks"]
     env = _environment()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
     context["sql"] = env.get_template("macros.sql.j2").make_module(context)
