@@ -53,6 +53,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("jobs", metavar="JOB", nargs="+", help=", ".join(analyses.choices()))
     parser.add_argument("--sql", action="store_true", help="print the SQL script for Flink's SQL client and exit")
+    parser.add_argument("--explain", action="store_true",
+                        help="print Flink's plan of the job (EXPLAIN: its operators, which share a task, what "
+                             "each computes) and exit; nothing runs")
     parser.add_argument("--reveal-secrets", action="store_true",
                         help="with --sql: print real credentials instead of masking them")
     parser.add_argument("--from", dest="startup", choices=tuple(settings.STARTUP_MODES),
@@ -95,6 +98,9 @@ def run_jobs(argv: list[str]) -> int:
         command=" ".join(argv))
     if args.sql:
         print(session.sql(request, reveal_secrets=args.reveal_secrets))
+        return 0
+    if args.explain:
+        print(session.explain(request))
         return 0
     return session.run(request)
 

@@ -86,18 +86,45 @@ def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
     return json.dumps(plan)
 
 
+def _environment(setup: list[str]):
+    """A streaming TableEnvironment that ran the script's `setup` statements (settings, tables,
+    views, functions)."""
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
+    with _stdout_to(JVM_OUTPUT):
+        t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    for statement in setup:
+        setting = SET_STATEMENT.match(statement.strip())
+        if not setting:
+            t_env.execute_sql(statement)
+            continue
+        # TableEnvironment has no SET statement (only the SQL client does): apply it to the config
+        key, value = setting.groups()
+        t_env.get_config().set(key, value)
+        if key == "python.files":  # functions are also resolved in this process, as add_python_file does
+            sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
+    return t_env
+
+
+def plan_of(script_statements: list[str]) -> str:
+    """Flink's plan of the job a script submits (EXPLAIN), without running it: the operators, which
+    of them share a task, and every expression each one computes."""
+    try:
+        t_env = _environment(script_statements[:-1])
+        job = re.sub(r"^\s*EXECUTE\s+", "", script_statements[-1], flags=re.IGNORECASE)
+        with t_env.execute_sql(f"EXPLAIN {job}").collect() as rows:
+            return next(rows)[0]
+    except Exception as error:
+        raise explain(error) from None
+
+
 class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`."""
 
     def __init__(self, statements: list[str], dedup_window: Duration | None = None):
-        from pyflink.table import EnvironmentSettings, TableEnvironment
-
-        os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
-        with _stdout_to(JVM_OUTPUT):
-            self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
         try:
-            for statement in statements[:-1]:
-                self._execute(statement)
+            self._t_env = _environment(statements[:-1])
             self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
             raise explain(error) from None
@@ -117,17 +144,6 @@ class Job:
         plan = _with_dedup_window(statement_set.compilePlan().asJsonString(), dedup_window)
         reference = get_gateway().jvm.org.apache.flink.table.api.PlanReference.fromJsonString(plan)
         return TableResult(self._t_env._j_tenv.loadPlan(reference).execute())
-
-    def _execute(self, statement: str) -> None:
-        """TableEnvironment has no SET statement (only the SQL client does): apply it to the config."""
-        setting = SET_STATEMENT.match(statement.strip())
-        if setting:
-            key, value = setting.groups()
-            self._t_env.get_config().set(key, value)
-            if key == "python.files":  # functions are also resolved in this process, as add_python_file does
-                sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
-        else:
-            self._t_env.execute_sql(statement)
 
     def wait(self) -> None:
         """Until the job ends (only a bounded job ends by itself)."""

@@ -83,6 +83,14 @@ def sql(request: Request, reveal_secrets: bool) -> str:
                          command=request.command, for_client=True)
 
 
+def explain(request: Request) -> str:
+    """Flink's plan of the job `run` would submit, without running it (no broker needed)."""
+    from lesson3 import flink_job
+
+    chosen = plan(request)
+    return flink_job.plan_of(script.statements(script.render(chosen.settings, chosen.pipeline, from_environment())))
+
+
 def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
     chosen = plan(request)

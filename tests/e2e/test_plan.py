@@ -1,0 +1,32 @@
+"""What Flink runs, read from its own plan (`python runner.py JOB --explain`), not from timings.
+
+Each JSON function parses the whole record, and the planner copies an expression into every place
+that reads it: so the number of JSON_QUERY calls in the optimized plan is the number of parses per
+record. The check (sql/order_check.sql.j2) parses a record once; a job that reads the watermark
+parses it twice more, for the source's event time and its watermark.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def optimized_plan(run) -> str:
+    assert run.returncode == 0, run.stderr
+    text = "\n".join(run.stdout)
+    return text[text.index("== Optimized Execution Plan =="):]
+
+
+@pytest.mark.parametrize("args, parses", [
+    (["all", "--variant", "builtin"], 1),
+    (["3b", "3d", "alerts"], 1),
+    (["all", "--set", "parallelism=2"], 3),                 # event-time order: a watermark
+], ids=["all-builtin", "3b-3d-alerts-udf", "all-parallel"])
+def test_each_record_is_parsed_once_by_the_check(runner, args, parses):
+    plan = optimized_plan(runner(*args, "--explain", timeout=180))
+    assert len(re.findall(r"\bJSON_QUERY\(", plan)) == parses
+    # no other JSON function reads the record again, and the shared steps are planned once
+    assert not re.search(r"\bJSON_VALUE\(|\bIS JSON\b|\bJSON_EXISTS\(", plan)
+    assert len(re.findall(r"\bDeduplicate\(", plan)) == 1
+
