@@ -86,12 +86,14 @@ def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
     return json.dumps(plan)
 
 
-def _environment(setup: list[str]):
+def _environment(setup: list[str], heap: str):
     """A streaming TableEnvironment that ran the script's `setup` statements (settings, tables,
-    views, functions)."""
+    views, functions), in a JVM whose heap is at most `heap`."""
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    os.environ.update(python_worker_env())  # before PyFlink starts its JVM, which inherits it
+    # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
+    # JVM_ARGS come last, so an -Xmx there wins)
+    os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {os.environ.get('JVM_ARGS', '')}".strip())
     with _stdout_to(JVM_OUTPUT):
         t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for statement in setup:
@@ -107,11 +109,11 @@ def _environment(setup: list[str]):
     return t_env
 
 
-def plan_of(script_statements: list[str]) -> str:
+def plan_of(script_statements: list[str], heap: str) -> str:
     """Flink's plan of the job a script submits (EXPLAIN), without running it: the operators, which
     of them share a task, and every expression each one computes."""
     try:
-        t_env = _environment(script_statements[:-1])
+        t_env = _environment(script_statements[:-1], heap)
         job = re.sub(r"^\s*EXECUTE\s+", "", script_statements[-1], flags=re.IGNORECASE)
         with t_env.execute_sql(f"EXPLAIN {job}").collect() as rows:
             return next(rows)[0]
@@ -122,9 +124,9 @@ def plan_of(script_statements: list[str]) -> str:
 class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`."""
 
-    def __init__(self, statements: list[str], dedup_window: Duration | None = None):
+    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None):
         try:
-            self._t_env = _environment(statements[:-1])
+            self._t_env = _environment(statements[:-1], heap)
             self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
             raise explain(error) from None

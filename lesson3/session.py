@@ -88,7 +88,8 @@ def explain(request: Request) -> str:
     from lesson3 import flink_job
 
     chosen = plan(request)
-    return flink_job.plan_of(script.statements(script.render(chosen.settings, chosen.pipeline, from_environment())))
+    return flink_job.plan_of(script.statements(script.render(chosen.settings, chosen.pipeline, from_environment())),
+                             chosen.settings.state.heap)
 
 
 def run(request: Request) -> int:
@@ -160,7 +161,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
     live = monitor.Monitor(chosen, connection, watch, say)  # web UI, waiting hint, status line
     # A bounded run starts over every time and ends with its backlog: the seen orderIds need no
     # expiry there, and the compiled plan that sets it costs seconds of start-up.
-    job = flink_job.Job(live.flink_settings() + statements,
+    job = flink_job.Job(live.flink_settings() + statements, config.state.heap,
                         dedup_window=None if pipeline.bounded else config.state.dedup_window)
     page = live.attach(job.job_id)
     say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}; Ctrl-C stops it")

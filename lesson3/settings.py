@@ -101,6 +101,7 @@ class Checkpoint:
 class State:
     dedup_window: Duration
     backend: str
+    heap: str                         # -Xmx of the runner's JVM (the mini-cluster's state lives there)
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,12 @@ def name(value, key: str) -> str:
     return value
 
 
+def _memory_size(value, key: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]*[mg]", value.strip().lower()):
+        raise UsageError(f"config key '{key}' must be a size like 512m or 2g, got '{value}'")
+    return value.strip().lower()
+
+
 def _address(value, key: str) -> str:
     text = "" if value is None else str(value).strip()
     if text and not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", text):
@@ -311,6 +318,7 @@ def validate(raw: dict) -> Settings:
         state=State(
             dedup_window=_duration(state["dedup_window"], "state.dedup_window"),
             backend=_choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
+            heap=_memory_size(state["heap"], "state.heap"),
         ),
         parallelism=_count(raw["parallelism"], "parallelism"),
         cluster=_address(raw["cluster"], "cluster"),

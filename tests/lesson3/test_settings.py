@@ -20,6 +20,11 @@ def test_only_the_memory_of_seen_order_ids_expires():
     assert settings.load().state.dedup_window.sql == "INTERVAL '7' DAY"
 
 
+def test_the_heap_is_a_size_java_takes():
+    assert settings.load().state.heap == "2g"
+    assert settings.load(overrides=["state.heap=512M"]).state.heap == "512m"
+
+
 def test_set_overrides_by_dotted_path():
     config = settings.load(overrides=["thresholds.vip=300", "milestones=[200, 400]", "kafka.topic=t"])
     assert config.thresholds.vip == Decimal("300.00")
@@ -44,6 +49,7 @@ def test_an_edited_copy_may_leave_out_what_it_does_not_change(tmp_path):
     ("milestones=[5000, 1000]", "'milestones[1]' (1000.00) must be above 'milestones[0]' (5000.00)"),
     ("checkpoint.interval=soon", "'checkpoint.interval' must be a duration"),
     ("state.backend=disk", "'state.backend' must be one of hashmap, rocksdb"),
+    ("state.heap=lots", "'state.heap' must be a size like 512m or 2g"),
     ("parallelism=0", "'parallelism' must be a whole number of at least 1"),
     ("kafka.topic=bad topic'x", "'kafka.topic' must be a name of letters, digits"),
     ("vip", "--set expects KEY=VALUE"),
