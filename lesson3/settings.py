@@ -141,6 +141,7 @@ class Settings:
     cluster: str
     watermark_delay: Duration
     idle_timeout: Duration
+    buffer_timeout: Duration
     python: Python
     console: Console
 
@@ -324,6 +325,7 @@ def validate(raw: dict) -> Settings:
         cluster=_address(raw["cluster"], "cluster"),
         watermark_delay=_duration(raw["watermark_delay"], "watermark_delay"),
         idle_timeout=_duration(raw["idle_timeout"], "idle_timeout"),
+        buffer_timeout=_duration(raw["buffer_timeout"], "buffer_timeout"),
         python=Python(
             execution_mode=_choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
             bundle_size=_count(python["bundle_size"], "python.bundle_size"),

@@ -7,6 +7,8 @@
 SET 'execution.runtime-mode' = 'streaming';
 SET 'execution.target' = 'local';
 SET 'pipeline.name' = 'lesson3-all-udf-kafka-orders';
+-- A partly filled network buffer waits at most this long before it goes to the next task.
+SET 'execution.buffer-timeout.interval' = '10ms';
 -- Windows are aligned to the epoch in UTC, and their bounds read in UTC.
 SET 'table.local-time-zone' = 'UTC';
 SET 'parallelism.default' = '1';
