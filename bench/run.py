@@ -5,7 +5,8 @@
 
 For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
 over a one-order topic (the start-up time) and over the backlog; orders/s is the backlog over the
-difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers. The live
+difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers, and the
+JVM's GC log gives the most heap it held right after a collection ("heap MB"). The live
 latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
 steady rate. Results: a table here, bench/results.json and bench/results.png.
 
@@ -19,10 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -129,19 +132,32 @@ class PeakMemory(threading.Thread):
             time.sleep(0.5)
 
 
+def heap_after_gc_mb(gc_log: Path) -> int | None:
+    """The most heap a JVM still used right after a collection (its GC log): what the job's state
+    and buffers held, where the RSS also counts garbage a roomy heap had no reason to collect yet."""
+    sizes = {"K": 1 / 1024, "M": 1, "G": 1024}
+    after = [int(n) * sizes[unit] for n, unit in re.findall(r"->(\d+)([KMG])\(", gc_log.read_text(errors="replace"))]
+    return round(max(after)) if after else None
+
+
 def run_job(job: str, variant: str, topic: str, extra: list[str]) -> dict:
     command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--bounded", "--from",
                "earliest", "--sink", "blackhole", "--topic", topic, *extra]
-    started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    memory = PeakMemory(process.pid)
-    memory.start()
-    _, stderr = process.communicate()
-    memory.done = True
-    if process.returncode != 0:
-        raise SystemExit(f"{job} {variant} failed:\n{stderr[-2000:]}")
-    return {"seconds": time.monotonic() - started, "flink_mb": round(memory.flink_mb),
-            "python_workers_mb": round(memory.python_workers_mb)}
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        gc_log = Path(scratch) / "gc.log"
+        # PyFlink passes JVM_ARGS to the JVM it starts; the runner adds its heap size in front
+        env = {**os.environ, "JVM_ARGS": f"{os.environ.get('JVM_ARGS', '')} -Xlog:gc:file={gc_log}".strip()}
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True, env=env)
+        memory = PeakMemory(process.pid)
+        memory.start()
+        _, stderr = process.communicate()
+        memory.done = True
+        if process.returncode != 0:
+            raise SystemExit(f"{job} {variant} failed:\n{stderr[-2000:]}")
+        return {"seconds": time.monotonic() - started, "flink_mb": round(memory.flink_mb),
+                "heap_mb": heap_after_gc_mb(gc_log), "python_workers_mb": round(memory.python_workers_mb)}
 
 
 def run_peer(topic: str, extra: list[str], ceiling: bool = False) -> dict:
@@ -210,7 +226,8 @@ def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], varian
             work = max(full["seconds"] - startup["seconds"], 0.001)
             row = {"job": job, "variant": variant, "orders": orders, "startup_s": round(startup["seconds"], 1),
                    "total_s": round(full["seconds"], 1), "orders_per_s": round(orders / work),
-                   "flink_mb": full["flink_mb"], "python_workers_mb": full["python_workers_mb"]}
+                   "flink_mb": full["flink_mb"], "heap_mb": full["heap_mb"],
+                   "python_workers_mb": full["python_workers_mb"]}
             say(f"throughput: {row}")
             rows.append(row)
     return rows
@@ -315,12 +332,13 @@ def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
 def table(rows: list[dict], peer_rows: list[dict] = ()) -> str:
     """The jobs, then the peer and the ceilings ("× peer": orders/s over the peer's; Python MB: a job's
     Python workers, the peer's own process)."""
-    header = ("| job | variant | orders/s | × peer | start-up s | total s | Flink MB | Python MB |\n"
-              "|---|---|---|---|---|---|---|---|")
+    header = ("| job | variant | orders/s | × peer | start-up s | total s | Flink MB | heap MB | Python MB |\n"
+              "|---|---|---|---|---|---|---|---|---|")
     shown = lambda value: "-" if value is None else value  # noqa: E731
     lines = [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | "
              f"{'-' if r.get('x_peer') is None else format(r['x_peer'], '.2f')} | {r['startup_s']} | {r['total_s']} | "
-             f"{shown(r['flink_mb'])} | {shown(r['python_workers_mb'] if 'python_workers_mb' in r else r['python_mb'])} |"
+             f"{shown(r['flink_mb'])} | {shown(r.get('heap_mb'))} | "
+             f"{shown(r['python_workers_mb'] if 'python_workers_mb' in r else r['python_mb'])} |"
              for r in [*rows, *peer_rows]]
     return "\n".join([header, *lines])
 

@@ -3,9 +3,9 @@ own UDF tests: rows in, every function called from SQL, rows out, with the exact
 
 The functions are registered as the job registers them (`CREATE TEMPORARY FUNCTION name AS
 'functions.name' LANGUAGE PYTHON`, udfs/ shipped as python.files) and called as the job's SQL calls
-them (the udf variant's macros, thresholds from the default config). Scalar functions run in thread
-mode, as the job runs them; the aggregate runs in a Python worker process (thread mode has no
-general Python aggregates). Tiny bundles (1 or 2 rows) make every row cross Python's boundary on
+them (the udf variant's macros, thresholds from the default config). Scalar functions run in the
+configured python.execution_mode, as the job runs them; the aggregate runs in a Python worker
+process (thread mode has no general Python aggregates). Tiny bundles (1 or 2 rows) make every row cross Python's boundary on
 its own, and a state cache of one accumulator makes each key's accumulator go through Flink state.
 
 Two Flink jobs in all (the JVM starts once per module): one for every scalar function, one for the
@@ -53,7 +53,7 @@ def t_env():
             "python.executable": sys.executable,
             "python.client.executable": sys.executable,
             "python.files": str(UDFS),
-            "python.execution-mode": "thread",
+            "python.execution-mode": load().python.execution_mode,
             "python.fn-execution.bundle.size": "2",
             "python.fn-execution.bundle.time": "100",
         }.items():

@@ -31,7 +31,7 @@ SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-
 SET 'python.executable' = '<python>';
 SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
-SET 'python.execution-mode' = 'thread';
+SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
 
