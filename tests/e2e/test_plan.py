@@ -3,7 +3,8 @@
 Each JSON function parses the whole record, and the planner copies an expression into every place
 that reads it: so the number of JSON_QUERY calls in the optimized plan is the number of parses per
 record. The check (sql/order_check.sql.j2) parses a record once; a job that reads the watermark
-parses it twice more, for the source's event time and its watermark.
+parses it twice more, for the source's event time and its watermark. Likewise each Python function
+is called once per use in the SQL (udfs/functions.py says how), and with no column of constants.
 """
 from __future__ import annotations
 
@@ -18,15 +19,21 @@ def optimized_plan(run) -> str:
     return text[text.index("== Optimized Execution Plan =="):]
 
 
-@pytest.mark.parametrize("args, parses", [
-    (["all", "--variant", "builtin"], 1),
-    (["3b", "3d", "alerts"], 1),
-    (["all", "--set", "parallelism=2"], 3),                 # event-time order: a watermark
+ALL_UDF_CALLS = {"customer_tier": 2, "order_frequency": 2, "milestones_crossed": 1}
+
+
+@pytest.mark.parametrize("args, parses, python_calls", [
+    (["all", "--variant", "builtin"], 1, {}),
+    (["3b", "3d", "alerts"], 1, {"customer_tier": 2, "milestones_crossed": 1, "high_value_order": 1,
+                                 "rapid_order": 1}),
+    (["all", "--set", "parallelism=2"], 3, ALL_UDF_CALLS),  # event-time order: a watermark
 ], ids=["all-builtin", "3b-3d-alerts-udf", "all-parallel"])
-def test_each_record_is_parsed_once_by_the_check(runner, args, parses):
+def test_each_record_is_parsed_once_by_the_check(runner, args, parses, python_calls):
     plan = optimized_plan(runner(*args, "--explain", timeout=180))
     assert len(re.findall(r"\bJSON_QUERY\(", plan)) == parses
     # no other JSON function reads the record again, and the shared steps are planned once
     assert not re.search(r"\bJSON_VALUE\(|\bIS JSON\b|\bJSON_EXISTS\(", plan)
     assert len(re.findall(r"\bDeduplicate\(", plan)) == 1
-
+    calls = {name: len(re.findall(rf"\b{name}\(", plan)) for name in ALL_UDF_CALLS | python_calls}
+    assert calls == {name: python_calls.get(name, 0) for name in calls}
+    assert not re.search(r"ARRAY\([\d.]+,", plan)  # an ARRAY[...] of constants is a column of every row

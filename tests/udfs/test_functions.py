@@ -89,12 +89,13 @@ def test_every_wrapper_is_tested():
     assert set(python_functions()) == SCALARS | AGGREGATES
 
 
-def test_milestones_are_passed_as_decimals(calls):
-    """milestones_crossed returns elements of the array it is given, and ARRAY<DECIMAL(18, 2)> takes no
-    int: ARRAY[1000, 5000] fails the job (thread mode: ArrayStoreException: java.lang.Long; a worker
-    process: 'int' object has no attribute 'quantize'). The job renders them with cents."""
+def test_milestones_are_passed_as_decimal_constants(calls):
+    """milestones_crossed returns some of the milestones it is given, and ARRAY<DECIMAL(18, 2)> takes
+    no int: 1000 instead of 1000.00 fails the job (thread mode: ArrayStoreException: java.lang.Long; a
+    worker process: 'int' object has no attribute 'quantize'). Each is a constant of its own, not an
+    ARRAY[...], which Flink computes as a column of every row (see udfs/functions.py)."""
     assert calls.milestones_between("p", "t") == (
-        "milestones_crossed(p, t, ARRAY[1000.00, 5000.00, 10000.00, 50000.00, 100000.00])")
+        "milestones_crossed(p, t, 1000.00, 5000.00, 10000.00, 50000.00, 100000.00)")
 
 
 # -- scalar functions: one job, one row per case, every function called on every row ---------------

@@ -210,7 +210,7 @@ SELECT
   orders,
   CAST(CAST((2 * CAST(total * 100 AS BIGINT) + orders) / (2 * orders) AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(18, 2)) AS avg_amount,  -- the exact quotient, rounded once
   max_amount,
-  milestones_crossed(total - amount, total, ARRAY[1000.00, 5000.00, 10000.00, 50000.00, 100000.00]) AS milestones
+  milestones_crossed(total - amount, total, 1000.00, 5000.00, 10000.00, 50000.00, 100000.00) AS milestones
 FROM running_totals;
 
 -- Every record the analyses leave out, with the reason: the bad records.
