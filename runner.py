@@ -16,7 +16,8 @@ from lesson3.session import say
 OTHER_COMMANDS = """\
 other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
-  python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081
+  python runner.py cluster start|stop|status  a local Flink cluster (1 JobManager, 2 TaskManagers), UI on :8081,
+                                              and a warm client that plans its --cluster runs in about 2 s
   python runner.py sql-client [-f FILE]       Flink's SQL client with the project's jars and UDFs
   python runner.py status [--set K=V]         the broker, the cluster, every pipeline with state: last
                                               checkpoint, lag, dead letters, the command that continues it

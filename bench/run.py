@@ -8,7 +8,10 @@ over a one-order topic (the start-up time) and over the backlog; orders/s is the
 difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers, and the
 JVM's GC log gives the most heap it held right after a collection ("heap MB"). The live
 latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
-steady rate. Results: a table here, bench/results.json and bench/results.png.
+steady rate. The start-up is the time from the command to the first result of a live run over a
+one-order topic, twice each for 3A builtin and 3B udf: on the mini-cluster, and on the local
+cluster through its warm client (`runner.py cluster start`, started and stopped here if it was
+not running). Results: a table here, bench/results.json and bench/results.png.
 
 Beside the jobs, over the same backlog (unless --skip-peer): the plain-Python peer (bench/peer.py:
 the four analyses in one loop, no fault tolerance), the raw consumer ceiling (the same Consumer only
@@ -292,6 +295,56 @@ def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -
             "mean_ms": round(statistics.mean(arrived) * 1000) if arrived else None}
 
 
+def first_result_s(job: str, variant: str, extra: list[str]) -> float:
+    """Seconds from the command to the first result line of a live run over a fresh one-order topic."""
+    topic = f"bench-first-{int(time.time() * 1000)}"
+    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP})
+    producer.produce(topic, json.dumps({"orderId": "o1", "customerId": "c1", "amount": 10.0, "category": "Books",
+                                        "timestamp": int(time.time() * 1000)}).encode())
+    producer.flush()
+    with tempfile.TemporaryDirectory() as checkpoints:  # its savepoint on Ctrl-C is of no later use
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format",
+                                    "json", "--from", "earliest", "--topic", topic, "--set",
+                                    f"checkpoint.dir={checkpoints}", *extra],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        watchdog = threading.Timer(180, process.kill)
+        watchdog.start()
+        line = process.stdout.readline()
+        elapsed = time.monotonic() - started
+        watchdog.cancel()
+        process.terminate()
+        process.communicate(timeout=120)
+    if not line:
+        raise SystemExit(f"start-up: {job} {variant} printed nothing within 180 s")
+    return round(elapsed, 1)
+
+
+def startup(extra: list[str], runs: int = 2) -> list[dict]:
+    """From the command to the first result, `runs` times each: on the mini-cluster (everything
+    starts), and on the local cluster through its warm client (started here if it is not running)."""
+    from lesson3.infra import cluster
+
+    cases = [("3a", "builtin"), ("3b", "udf")]
+    rows = []
+    for job, variant in cases:
+        say(f"start-up: {job} {variant} on the mini-cluster ...")
+        rows.append({"job": job, "variant": variant, "where": "mini-cluster",
+                     "first_result_s": [first_result_s(job, variant, extra) for _ in range(runs)]})
+    started_here = not cluster.overview()
+    say(f"start-up: cluster {cluster.start(say)}")
+    try:
+        for job, variant in cases:
+            say(f"start-up: {job} {variant} through the warm client ...")
+            rows.append({"job": job, "variant": variant, "where": "local cluster, warm client",
+                         "first_result_s": [first_result_s(job, variant, [*extra, "--cluster", cluster.ADDRESS])
+                                            for _ in range(runs)]})
+    finally:
+        if started_here:
+            cluster.stop()
+    return rows
+
+
 def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
     import matplotlib
 
@@ -354,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-peer", action="store_true", help="no Python peer or consumer ceiling")
+    parser.add_argument("--skip-startup", action="store_true",
+                        help="no time-to-first-result runs (mini-cluster, and the local cluster's warm client)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config overrides passed to every run (to compare settings)")
     parser.add_argument("--label", default="results", help="name of the output files in bench/")
@@ -370,11 +425,16 @@ def main(argv: list[str] | None = None) -> int:
                "peers": peer_rows}
     if not args.skip_latency:
         results["latency"] = latency(args.latency_rate, args.latency_seconds, "3b", "udf", extra)
+    if not args.skip_startup:
+        results["startup"] = startup(extra)
     (OUT / f"{args.label}.json").write_text(json.dumps(results, indent=2) + "\n")
     chart(rows, OUT / f"{args.label}.png", peer_rows)
     print(table(rows, peer_rows))
     if "latency" in results:
         print(f"\nlive latency: {results['latency']}")
+    for row in results.get("startup", []):
+        print(f"first result, {row['job']} {row['variant']} on the {row['where']}: "
+              + ", ".join(f"{seconds} s" for seconds in row["first_result_s"]))
     return 0
 
 

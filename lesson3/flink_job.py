@@ -22,6 +22,7 @@ from lesson3.settings import Duration
 
 LOG = DATA / "logs" / "runner.log"
 JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
+USER_JVM_ARGS = os.environ.get("JVM_ARGS", "")
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
 # Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
 KNOWN_CAUSES = [
@@ -77,12 +78,20 @@ def _stdout_to(path: Path):
 def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
     """The compiled plan with a state TTL on the deduplication of orderIds alone: totals never
     expire, the memory of counted orderIds after `dedup_window`. (`table.exec.state.ttl` would set
-    one TTL for every operator, and SQL hints reach only joins and group aggregations.)"""
+    one TTL for every operator, and SQL hints reach only joins and group aggregations.)
+
+    Its nodes are numbered from 1, as in a fresh JVM: an operator's state is found by a uid made of
+    its node's number, which counts on across the plans of one JVM, so the warm client's second plan
+    of a query would not fit the checkpoint of its first (or of a run that planned it alone)."""
     plan = json.loads(plan_json)
+    number = {node["id"]: index for index, node in enumerate(sorted(plan["nodes"], key=lambda n: n["id"]), 1)}
     for node in plan["nodes"]:
+        node["id"] = number[node["id"]]
         if node["type"].startswith("stream-exec-deduplicate"):
             for state in node.get("state", []):
                 state["ttl"] = f"{dedup_window.millis} ms"
+    for edge in plan["edges"]:
+        edge["source"], edge["target"] = number[edge["source"]], number[edge["target"]]
     return json.dumps(plan)
 
 
@@ -93,7 +102,7 @@ def _environment(setup: list[str], heap: str):
 
     # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
     # JVM_ARGS come last, so an -Xmx there wins)
-    os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {os.environ.get('JVM_ARGS', '')}".strip())
+    os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
     with _stdout_to(JVM_OUTPUT):
         t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for statement in setup:

@@ -5,6 +5,7 @@ Its Flink home is PyFlink's package; what differs lives under .data/flink: the c
 (PyFlink's own, with two slots per TaskManager), the lib folder (PyFlink's jars plus flink-python,
 which TaskManagers need to run Python functions), logs and pid files. Jobs bring the Kafka
 connector themselves (pipeline.jars), and their Python functions run with the project's .venv.
+Beside it runs a warm client (warm_client.py) that plans and submits the runs that name it.
 """
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ import yaml
 
 from lesson3.errors import UserError
 from lesson3.paths import DATA, python_worker_env
+from lesson3.infra import warm_client
 from lesson3.infra.sql_client import pyflink_home
 
 HOME = DATA / "flink"
 CONF, LIB, LOG, PIDS = HOME / "conf", HOME / "lib", HOME / "log", HOME / "pids"
 HOST, REST_PORT, RPC_PORT = "localhost", 8081, 6123
+ADDRESS = f"{HOST}:{REST_PORT}"
 TASK_MANAGERS, SLOTS = 2, 2
 READY_TIMEOUT_S = 90
 
@@ -80,12 +83,14 @@ def status() -> str:
     if not info:
         return "stopped"
     return (f"running: {info['taskmanagers']} TaskManagers, {info['slots-available']}/{info['slots-total']} "
-            f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}")
+            f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}; "
+            f"warm client {warm_client.status()}")
 
 
 def start(progress=print) -> str:
     info = overview()
     if info:
+        warm_client.start(ADDRESS, progress)
         return f"already running ({status()})"
     for port in (REST_PORT, RPC_PORT):
         if _port_taken(port):
@@ -99,12 +104,15 @@ def start(progress=print) -> str:
     while time.monotonic() - started < READY_TIMEOUT_S:
         info = overview()
         if info and info["taskmanagers"] == TASK_MANAGERS:
-            return f"ready after {time.monotonic() - started:.1f}s; web UI http://{HOST}:{REST_PORT}"
+            progress(f"Cluster: ready after {time.monotonic() - started:.1f}s; web UI http://{HOST}:{REST_PORT}")
+            return (f"running; its warm client {warm_client.start(ADDRESS, progress)}: a run with --cluster {ADDRESS} "
+                    "is planned and submitted in about 2 s")
         time.sleep(0.5)
     raise UserError(f"the Flink cluster did not come up within {READY_TIMEOUT_S}s; see the logs in {LOG}")
 
 
 def stop() -> str:
+    warm_client.stop()
     if not overview() and not any(PIDS.glob("*.pid")):
         return "not running"
     env = _prepare()

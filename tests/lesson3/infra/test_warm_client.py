@@ -1,0 +1,45 @@
+"""The warm client's own side, without Flink: its socket protocol and what it forgets between jobs.
+(Jobs through it run in tests/e2e/test_cluster.py, on the real local cluster.)"""
+import sys
+import threading
+
+import pytest
+
+from lesson3.errors import UserError
+from lesson3.infra import warm_client
+from lesson3.paths import UDFS
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """A warm client's server on a socket of the test's own (a real one may be running)."""
+    monkeypatch.setattr(warm_client, "SOCKET", tmp_path / "warm.sock")
+    server = warm_client._Server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_answers_when_ready_and_not_when_gone(server):
+    assert warm_client.ready()
+    server.shutdown()
+    server.server_close()
+    warm_client.SOCKET.unlink()
+    assert not warm_client.ready()
+
+
+def test_a_job_it_does_not_know_is_one_line_for_the_user(server):
+    job = object.__new__(warm_client.WarmJob)
+    job.job_id = "0" * 32
+    with pytest.raises(UserError, match="does not know this job"):
+        job.wait()
+
+
+def test_each_job_imports_the_functions_as_they_are_on_disk(monkeypatch):
+    monkeypatch.syspath_prepend(str(UDFS))
+    import rules  # noqa: F401  (udfs/rules.py, as CREATE FUNCTION imports it)
+
+    assert "rules" in sys.modules
+    warm_client._fresh_udfs()
+    assert "rules" not in sys.modules and "lesson3.infra.warm_client" in sys.modules
