@@ -183,12 +183,13 @@ def serve(cluster: str) -> None:
 
 
 def _pid() -> int | None:
+    """The warm client's process id while it lives (a killed one may linger as a zombie a while)."""
     try:
         pid = int(PID.read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, ValueError, IndexError):
         return None
+    return None if state in ("Z", "X") else pid
 
 
 def start(cluster: str, progress=print) -> str:
