@@ -1,6 +1,6 @@
 """Benchmark: every job in both variants over one backlog, and the live path's latency.
 
-    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about 15 minutes)
+    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about 20 minutes)
     python -m bench.run --orders 100000         # a quicker look
 
 For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
@@ -236,13 +236,18 @@ def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], varian
     return rows
 
 
+def live_run(job: str, variant: str, topic: str, extra: list[str]) -> subprocess.Popen:
+    """The runner live over `topic` from its start, printing JSON results on its stdout (a pipe)."""
+    return subprocess.Popen([sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format", "json",
+                             "--from", "earliest", "--topic", topic, *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
 def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -> dict:
     """p50/p99 from an order's send to its result line, at `rate` orders/s, on a fresh topic."""
     topic = f"bench-live-{int(time.time())}"
     ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic)
-    command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format", "json",
-               "--from", "earliest", "--topic", topic, *extra]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = live_run(job, variant, topic, extra)
     sent: dict[tuple[str, int], float] = {}   # (customerId, its n-th order) -> send time
     arrived: list[float] = []
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "linger.ms": 0})
@@ -304,10 +309,7 @@ def first_result_s(job: str, variant: str, extra: list[str]) -> float:
     producer.flush()
     with tempfile.TemporaryDirectory() as checkpoints:  # its savepoint on Ctrl-C is of no later use
         started = time.monotonic()
-        process = subprocess.Popen([sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--format",
-                                    "json", "--from", "earliest", "--topic", topic, "--set",
-                                    f"checkpoint.dir={checkpoints}", *extra],
-                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        process = live_run(job, variant, topic, ["--set", f"checkpoint.dir={checkpoints}", *extra])
         watchdog = threading.Timer(180, process.kill)
         watchdog.start()
         line = process.stdout.readline()

@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from lesson3 import errors
+from lesson3 import errors, flink_job
 from lesson3.paths import DATA, ROOT, UDFS
 from lesson3.settings import Duration
 
@@ -101,9 +101,6 @@ class _Server(socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
 
     def __init__(self):
-        from lesson3 import flink_job
-
-        self.flink_job = flink_job
         self.jobs: dict[str, flink_job.Job] = {}
         self.planning = threading.Lock()  # one job planned at a time (the udfs modules are shared)
         super().__init__(str(SOCKET), _Handler)
@@ -119,8 +116,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 started = time.monotonic()
                 with server.planning:
                     _fresh_udfs()
-                    job = server.flink_job.Job(request["submit"], HEAP,
-                                               dedup_window=Duration(window, "ms") if window is not None else None)
+                    job = flink_job.Job(request["submit"], HEAP,
+                                        dedup_window=Duration(window, "ms") if window is not None else None)
                 server.jobs[job.job_id] = job
                 print(f"job {job.job_id} submitted in {time.monotonic() - started:.1f}s", flush=True)
                 reply = {"job_id": job.job_id}
@@ -148,7 +145,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 server.jobs.pop(reply["job_id"]).stop(None)
 
 
-def _warm_up(flink_job, cluster: str) -> None:
+def _warm_up(cluster: str) -> None:
     """Plan and submit the heaviest job (all, udf; bounded, into a blackhole) and cancel it at once,
     so the code of the planner, the compiled plan and the submission is loaded and compiled before
     the first real run. (Also running one row through a Python function to its end, to warm the
@@ -169,13 +166,11 @@ def _warm_up(flink_job, cluster: str) -> None:
 
 def serve(cluster: str) -> None:
     """Warm up on the cluster at `cluster` (HOST:PORT), then answer runs until SIGTERM."""
-    from lesson3 import flink_job
-
     SOCKET.unlink(missing_ok=True)
     os.umask(0o077)  # the socket is ours alone: statements carry the Kafka credentials
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     started = time.monotonic()
-    _warm_up(flink_job, cluster)
+    _warm_up(cluster)
     server = _Server()
     print(f"warm client ready after {time.monotonic() - started:.1f}s on {SOCKET}", flush=True)
     try:

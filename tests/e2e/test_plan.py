@@ -28,7 +28,7 @@ ALL_UDF_CALLS = {"customer_tier": 2, "order_frequency": 2, "milestones_crossed":
                                  "rapid_order": 1}),
     (["all", "--set", "parallelism=2"], 3, ALL_UDF_CALLS),  # event-time order: a watermark
 ], ids=["all-builtin", "3b-3d-alerts-udf", "all-parallel"])
-def test_each_record_is_parsed_once_by_the_check(runner, args, parses, python_calls):
+def test_each_record_is_parsed_once_and_each_python_call_made_once(runner, args, parses, python_calls):
     plan = optimized_plan(runner(*args, "--explain", timeout=180))
     assert len(re.findall(r"\bJSON_QUERY\(", plan)) == parses
     # no other JSON function reads the record again, and the shared steps are planned once
