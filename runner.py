@@ -6,11 +6,10 @@ import argparse
 import signal
 import sys
 
-from lesson3 import analyses, session, settings
+from lesson3 import analyses, local_cluster, session, settings
 from lesson3.connection import from_environment
 from lesson3.errors import UsageError, UserError
 from lesson3.infra import broker
-from lesson3.infra import cluster as flink_cluster
 from lesson3.session import say
 
 OTHER_COMMANDS = """\
@@ -172,7 +171,7 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["kafka"]:
             return run_service("kafka", broker, argv[1:])
         if argv[:1] == ["cluster"]:
-            return run_service("cluster", flink_cluster, argv[1:])
+            return run_service("cluster", local_cluster, argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
         if argv[:1] == ["status"]:

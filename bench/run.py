@@ -325,6 +325,7 @@ def first_result_s(job: str, variant: str, extra: list[str]) -> float:
 def startup(extra: list[str], runs: int = 2) -> list[dict]:
     """From the command to the first result, `runs` times each: on the mini-cluster (everything
     starts), and on the local cluster through its warm client (started here if it is not running)."""
+    from lesson3 import local_cluster
     from lesson3.infra import cluster
 
     cases = [("3a", "builtin"), ("3b", "udf")]
@@ -334,7 +335,7 @@ def startup(extra: list[str], runs: int = 2) -> list[dict]:
         rows.append({"job": job, "variant": variant, "where": "mini-cluster",
                      "first_result_s": [first_result_s(job, variant, extra) for _ in range(runs)]})
     started_here = not cluster.overview()
-    say(f"start-up: cluster {cluster.start(say)}")
+    say(f"start-up: cluster {local_cluster.start(say)}")
     try:
         for job, variant in cases:
             say(f"start-up: {job} {variant} through the warm client ...")
@@ -343,7 +344,7 @@ def startup(extra: list[str], runs: int = 2) -> list[dict]:
                                             for _ in range(runs)]})
     finally:
         if started_here:
-            cluster.stop()
+            local_cluster.stop()
     return rows
 
 

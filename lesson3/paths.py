@@ -7,6 +7,7 @@ LIB = ROOT / "lib"                  # jars fetched by `make setup` (mvn dependen
 FLINK_JARS = LIB / "flink"
 KAFKA_JARS = LIB / "kafka"
 DATA = ROOT / ".data"               # broker data, checkpoints, logs
+FLINK_DATA = DATA / "flink"         # the local cluster and its warm client: conf, lib, logs, pids
 SQL = ROOT / "sql"                  # the shared steps, sinks and rule variants
 ANALYSES = ROOT / "analyses"        # one folder per analysis (lesson3/analyses.py)
 UDFS = ROOT / "udfs"

@@ -168,7 +168,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
     # expiry there, and the compiled plan that sets it costs seconds of start-up.
     dedup_window = None if pipeline.bounded else config.state.dedup_window
     if warm:
-        job = warm_client.WarmJob(statements, dedup_window)
+        job = warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
     else:
         job = flink_job.Job(live.flink_settings() + statements, config.state.heap, dedup_window)
     page = live.attach(job.job_id)

@@ -106,11 +106,11 @@ def _bytes(folder: Path) -> int:
 
 def _running_jobs(settings) -> dict[str, str]:
     """{job name: its page} of the jobs running now: on the local cluster and in runners' mini-clusters."""
-    from lesson3.infra import flink_rest
+    from lesson3.infra import flink_rest, ports
 
     addresses = [f"{flink_rest.HOST}:{port}" for port in range(settings.console.web_ui_port,
                                                                  settings.console.web_ui_port + flink_rest.PORT_RANGE)
-                 if not flink_rest._free(port)]
+                 if not ports.free(port)]
     if settings.cluster and settings.cluster not in addresses:
         addresses.append(settings.cluster)
     running = {}
@@ -154,7 +154,7 @@ def report(settings, config_args: list[str]) -> list[str]:
     """Every line of `python runner.py status`."""
     from lesson3.connection import KafkaUnavailable, from_environment
     from lesson3.infra import broker
-    from lesson3.infra import cluster as flink_cluster
+    from lesson3 import local_cluster
 
     connection = from_environment()
     if connection.embedded:
@@ -168,7 +168,7 @@ def report(settings, config_args: list[str]) -> list[str]:
         except KafkaUnavailable as error:
             up = False
             lines = [f"Kafka: {error}"]
-    lines.append(f"Flink cluster: {flink_cluster.status()}")
+    lines.append(f"Flink cluster: {local_cluster.status()}")
     folders = sorted(path for path in settings.checkpoint.dir.glob("*") if path.is_dir()) \
         if settings.checkpoint.dir.is_dir() else []
     if not folders:

@@ -11,7 +11,7 @@ import socket
 import sys
 
 from lesson3.errors import UsageError, UserError
-from lesson3.infra import broker
+from lesson3.infra import broker, ports
 
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8050
@@ -20,17 +20,12 @@ DEFAULT_PORT = 8050
 def _check_port(host: str, port: int) -> None:
     """A clear usage error instead of uvicorn's exit when the port is taken or the host unknown."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise UsageError(f"--host {host}: unknown host ({error.strerror})")
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as error:
-            raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): is another dashboard "
-                             "running? choose another port with --port N")
+        error = ports.bind_error(port, host)
+    except socket.gaierror as unknown:
+        raise UsageError(f"--host {host}: unknown host ({unknown.strerror})")
+    if error:
+        raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): is another dashboard "
+                         "running? choose another port with --port N")
 
 
 def serve(config: str | None, overrides: list[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import os
 import signal
-import socket
 import subprocess
 import time
 import uuid
 
 from lesson3.errors import KafkaUnavailable, UserError
+from lesson3.infra import ports
 from lesson3.paths import DATA, KAFKA_JARS
 
 HOST = "localhost"
@@ -89,16 +89,6 @@ def _pid() -> int | None:
         return None
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            return False
-        except OSError:
-            return True
-
-
 def answers(bootstrap: str = BOOTSTRAP, timeout_s: float = 2.0) -> bool:
     """True if a broker at `bootstrap` answers a metadata request."""
     from confluent_kafka.admin import AdminClient
@@ -138,10 +128,10 @@ def start(progress=print) -> str:
             raise KafkaUnavailable(f"the embedded broker (pid {_pid()}) does not answer; see {LOG_FILE}, "
                                    "or `python runner.py kafka stop` and start again")
         return f"already running on {BOOTSTRAP}"
-    if _port_in_use(PORT) and answers():
+    if not ports.free(PORT) and answers():
         return f"a Kafka broker not started by this checkout already answers on {BOOTSTRAP}; using it"
     for port in (PORT, CONTROLLER_PORT, SASL_PORT):
-        if _port_in_use(port):
+        if not ports.free(port):
             raise KafkaUnavailable(f"port {port} is already taken by another program; stop it "
                                    f"(`ss -ltnp 'sport = :{port}'` shows which) or set CNFL_KAFKA_BROKER "
                                    "to use that Kafka instead")

@@ -5,26 +5,22 @@ Its Flink home is PyFlink's package; what differs lives under .data/flink: the c
 (PyFlink's own, with two slots per TaskManager), the lib folder (PyFlink's jars plus flink-python,
 which TaskManagers need to run Python functions), logs and pid files. Jobs bring the Kafka
 connector themselves (pipeline.jars), and their Python functions run with the project's .venv.
-Beside it runs a warm client (warm_client.py) that plans and submits the runs that name it.
+(lesson3/local_cluster.py starts a warm client beside it, which plans the runs that name it.)
 """
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import time
-import urllib.request
 
 import yaml
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA, python_worker_env
-from lesson3.infra import warm_client
+from lesson3.paths import FLINK_DATA, python_worker_env
+from lesson3.infra import flink_rest, ports
 from lesson3.infra.sql_client import pyflink_home
 
-HOME = DATA / "flink"
-CONF, LIB, LOG, PIDS = HOME / "conf", HOME / "lib", HOME / "log", HOME / "pids"
+CONF, LIB, LOG, PIDS = FLINK_DATA / "conf", FLINK_DATA / "lib", FLINK_DATA / "log", FLINK_DATA / "pids"
 HOST, REST_PORT, RPC_PORT = "localhost", 8081, 6123
 ADDRESS = f"{HOST}:{REST_PORT}"
 TASK_MANAGERS, SLOTS = 2, 2
@@ -62,20 +58,9 @@ def _script(name: str, *args: str, env: dict) -> None:
 def overview(address: str = f"{HOST}:{REST_PORT}", timeout_s: float = 2.0) -> dict | None:
     """The REST API's /overview, or None when no cluster answers there."""
     try:
-        with urllib.request.urlopen(f"http://{address}/overview", timeout=timeout_s) as response:
-            return json.load(response)
-    except OSError:
+        return flink_rest.get(address, "/overview", timeout_s)
+    except (OSError, ValueError):
         return None
-
-
-def job_details(address: str, job_id: str) -> dict:
-    with urllib.request.urlopen(f"http://{address}/jobs/{job_id}", timeout=5) as response:
-        return json.load(response)
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def status() -> str:
@@ -83,17 +68,15 @@ def status() -> str:
     if not info:
         return "stopped"
     return (f"running: {info['taskmanagers']} TaskManagers, {info['slots-available']}/{info['slots-total']} "
-            f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}; "
-            f"warm client {warm_client.status()}")
+            f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}")
 
 
-def start(progress=print) -> str:
-    info = overview()
-    if info:
-        warm_client.start(ADDRESS, progress)
-        return f"already running ({status()})"
+def start(progress=print) -> bool:
+    """Start the cluster and wait until its TaskManagers are up; False when it was running already."""
+    if overview():
+        return False
     for port in (REST_PORT, RPC_PORT):
-        if _port_taken(port):
+        if not ports.free(port):
             raise UserError(f"port {port} is taken by another program: stop it, then start the cluster again")
     env = _prepare()
     progress(f"Starting a Flink cluster: 1 JobManager, {TASK_MANAGERS} TaskManagers (logs: {LOG}) ...")
@@ -105,14 +88,12 @@ def start(progress=print) -> str:
         info = overview()
         if info and info["taskmanagers"] == TASK_MANAGERS:
             progress(f"Cluster: ready after {time.monotonic() - started:.1f}s; web UI http://{HOST}:{REST_PORT}")
-            return (f"running; its warm client {warm_client.start(ADDRESS, progress)}: a run with --cluster {ADDRESS} "
-                    "is planned and submitted in about 2 s")
+            return True
         time.sleep(0.5)
     raise UserError(f"the Flink cluster did not come up within {READY_TIMEOUT_S}s; see the logs in {LOG}")
 
 
 def stop() -> str:
-    warm_client.stop()
     if not overview() and not any(PIDS.glob("*.pid")):
         return "not running"
     env = _prepare()

@@ -9,21 +9,17 @@ that is the one it binds).
 from __future__ import annotations
 
 import json
-import socket
 import urllib.parse
 import urllib.request
+
+from lesson3.infra import ports
 
 HOST = "localhost"
 PORT_RANGE = 30  # ports tried from the configured one on
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
 def first_free_port(port: int) -> int:
-    return next((p for p in range(port, port + PORT_RANGE) if _free(p)), port)
+    return next((p for p in range(port, port + PORT_RANGE) if ports.free(p)), port)
 
 
 def mini_cluster_settings(first: int, last: int, metrics_interval_ms: int = 2000) -> dict[str, str]:

@@ -8,8 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-from lesson3 import analyses
-from lesson3.infra import cluster, warm_client
+from lesson3 import analyses, local_cluster
+from lesson3.infra import cluster, flink_rest, warm_client
 from lesson3.paths import ROOT
 from producer.orders import generate_orders
 from tests import model
@@ -41,9 +41,9 @@ def category_outcomes(events_by_key: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def flink_cluster(kafka):
-    cluster.start(progress=lambda message: None)
-    yield f"{cluster.HOST}:{cluster.REST_PORT}"
-    cluster.stop()
+    local_cluster.start(progress=lambda message: None)
+    yield cluster.ADDRESS
+    local_cluster.stop()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_all_on_the_cluster_with_parallelism_2(runner, flink_cluster, partitione
     assert model.events_by_key(run.stdout) == lesson_events(expected.events)
     assert f"{expected.bad} bad records set aside" in run.stderr
     job_id = next(line for line in run.stderr.splitlines() if "/#/job/running/" in line).split("/job/running/")[1]
-    assert cluster.job_details(flink_cluster, job_id.split("/")[0])["state"] == "FINISHED"
+    assert flink_rest.get(flink_cluster, f"/jobs/{job_id.split('/')[0]}")["state"] == "FINISHED"
 
 
 def test_the_mini_cluster_with_parallelism_1_agrees(runner, partitioned_topic):

@@ -1,0 +1,25 @@
+"""`python runner.py cluster start|stop|status`: the local Flink cluster (infra/cluster.py) with
+its warm client beside it (infra/warm_process.py running lesson3/warm_planner.py)."""
+from __future__ import annotations
+
+from lesson3 import warm_planner
+from lesson3.infra import cluster, warm_process
+
+
+def status() -> str:
+    state = cluster.status()
+    return state if state == "stopped" else f"{state}; warm client {warm_process.status()}"
+
+
+def start(progress=print) -> str:
+    started = cluster.start(progress)
+    warm = warm_process.start(warm_planner.command(cluster.ADDRESS), progress)
+    if not started:
+        return f"already running ({status()})"
+    return (f"running; its warm client {warm}: a run with --cluster {cluster.ADDRESS} "
+            "is planned and submitted in about 2 s")
+
+
+def stop() -> str:
+    warm_process.stop()
+    return cluster.stop()
