@@ -1,15 +1,20 @@
-"""Config: the YAML file, then `--set` overrides, validated once into plain values.
+"""Config: the YAML file, then `--set` overrides, validated once into typed values.
 
-The default file config/lesson3.yaml defines which keys exist: a key it does not have is a typo,
-so `--set` and edited copies may change values but not invent keys.
+`Settings` below is the one declaration of every key: its sections are dataclasses, each leaf a
+field whose `key(check)` says how its value is read and checked. The YAML's keys, the `--set`
+paths and the checks all come from it; the default file config/lesson3.yaml gives every key its
+value (and must give exactly these keys: a test holds them together). An edited copy or `--set` may
+change values but not invent keys. No key holds a secret: credentials come from the environment
+(lesson3/connection.py), masked there.
 """
 from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Callable, get_type_hints
 
 import yaml
 
@@ -42,153 +47,6 @@ class Duration:
     @property
     def sql(self) -> str:
         return f"INTERVAL '{self.number}' {self.UNITS[self.unit][1]}"
-
-
-@dataclass(frozen=True)
-class Kafka:
-    topic: str
-    group_id_prefix: str
-    startup: str
-    results_prefix: str
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    vip: Decimal
-    premium: Decimal
-
-
-@dataclass(frozen=True)
-class Frequency:
-    occasional: int
-    regular: int
-    frequent: int
-
-
-@dataclass(frozen=True)
-class Alerts:
-    high_value: Decimal
-    rapid_window: Duration
-
-
-@dataclass(frozen=True)
-class Windows:
-    size: Duration
-
-
-@dataclass(frozen=True)
-class Filter:
-    categories: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Segments:
-    high_value: Decimal
-    frequent_orders: int
-    focus_min_orders: int
-    focus_share: Decimal
-    low_avg: Decimal
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    interval: Duration
-    mode: str
-    dir: Path
-
-
-@dataclass(frozen=True)
-class State:
-    dedup_window: Duration
-    backend: str
-    heap: str                         # -Xmx of the runner's JVM (the mini-cluster's state lives there)
-
-
-@dataclass(frozen=True)
-class Restart:
-    attempts: int
-    delay: Duration
-
-
-@dataclass(frozen=True)
-class Python:
-    execution_mode: str
-    bundle_size: int
-    bundle_time: Duration
-
-
-@dataclass(frozen=True)
-class Console:
-    status_interval: Duration         # 0: no status lines
-    web_ui_port: int                  # the mini-cluster's web UI: this port, or the next free one
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
-    kafka: Kafka
-    thresholds: Thresholds
-    frequency: Frequency
-    milestones: tuple[Decimal, ...]
-    alerts: Alerts
-    windows: Windows
-    filter: Filter
-    segments: Segments
-    checkpoint: Checkpoint
-    restart: Restart
-    state: State
-    parallelism: int
-    cluster: str
-    watermark_delay: Duration
-    idle_timeout: Duration
-    buffer_timeout: Duration
-    python: Python
-    console: Console
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"config file {path} not found: pass an existing file with --config")
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise UsageError(f"config file {path} is not valid YAML at{where}: "
-                         f"{getattr(error, 'problem', None) or error}")
-    if not isinstance(data, dict):
-        raise UsageError(f"config file {path} must be a YAML mapping of keys to values")
-    return data
-
-
-def _check_keys(data: dict, known: dict, source: str, prefix: str = "") -> None:
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if key not in known:
-            raise UsageError(f"unknown config key '{path}' in {source}; known keys: "
-                             f"{', '.join(prefix + k for k in known)}")
-        if isinstance(known[key], dict):
-            if not isinstance(value, dict):
-                raise UsageError(f"config key '{path}' in {source} must be a mapping")
-            _check_keys(value, known[key], source, path + ".")
-
-
-def _apply_override(data: dict, known: dict, assignment: str) -> None:
-    key, sep, raw = assignment.partition("=")
-    if not sep or not key:
-        raise UsageError(f"--set expects KEY=VALUE, got '{assignment}'")
-    *parents, leaf = key.split(".")
-    node, schema = data, known
-    for part in parents:
-        if not isinstance(schema.get(part), dict):
-            raise UsageError(f"unknown config key '{key}' in --set")
-        node, schema = node.setdefault(part, {}), schema[part]
-    if leaf not in schema or isinstance(schema[leaf], dict):
-        raise UsageError(f"unknown config key '{key}' in --set")
-    try:
-        node[leaf] = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        node[leaf] = raw
 
 
 def _money(value, key: str) -> Decimal:
@@ -271,85 +129,234 @@ def _ascending(values: list, keys: list[str]) -> None:
             raise UsageError(f"config key '{high_key}' ({high}) must be above '{low_key}' ({low})")
 
 
+def _choices(*choices: str) -> Callable:
+    return lambda value, key: _choice(value, key, choices)
+
+
+def _folder(value, key: str) -> Path:
+    """A folder; a relative one is relative to the project."""
+    folder = Path(str(value))
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+def _milestones(value, key: str) -> tuple[Decimal, ...]:
+    if not isinstance(value, list) or not value:
+        raise UsageError(f"config key '{key}' must be a list of amounts, got '{value}'")
+    keys = [f"{key}[{i}]" for i in range(len(value))]
+    amounts = [_money(amount, where) for amount, where in zip(value, keys)]
+    _ascending(amounts, keys)
+    return tuple(amounts)
+
+
+def key(check: Callable) -> field:
+    """A config key whose YAML value `check(value, dotted path)` turns into its typed value (or a UsageError)."""
+    return field(metadata={"check": check})
+
+
+# The model. Field order is the YAML's order (the "known keys" of an error list them so). A section's
+# ASCENDING names the keys whose values must rise in that order.
+
+@dataclass(frozen=True)
+class Kafka:
+    topic: str = key(name)
+    group_id_prefix: str = key(name)
+    startup: str = key(_choices(*STARTUP_MODES))
+    results_prefix: str = key(name)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    vip: Decimal = key(_money)
+    premium: Decimal = key(_money)
+    ASCENDING = ("vip", "premium")
+
+
+@dataclass(frozen=True)
+class Frequency:
+    occasional: int = key(_count)
+    regular: int = key(_count)
+    frequent: int = key(_count)
+    ASCENDING = ("occasional", "regular", "frequent")
+
+
+@dataclass(frozen=True)
+class Alerts:
+    high_value: Decimal = key(_money)
+    rapid_window: Duration = key(_duration)
+
+
+@dataclass(frozen=True)
+class Windows:
+    size: Duration = key(_duration)
+
+
+@dataclass(frozen=True)
+class Filter:
+    categories: tuple[str, ...] = key(_categories)
+
+
+@dataclass(frozen=True)
+class Segments:
+    high_value: Decimal = key(_money)
+    frequent_orders: int = key(_count)
+    focus_min_orders: int = key(_count)
+    focus_share: Decimal = key(_share)
+    low_avg: Decimal = key(_money)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    interval: Duration = key(_duration)
+    mode: str = key(_choices("exactly-once", "at-least-once"))
+    dir: Path = key(_folder)
+
+
+@dataclass(frozen=True)
+class State:
+    dedup_window: Duration = key(_duration)
+    backend: str = key(_choices("hashmap", "rocksdb"))
+    heap: str = key(_memory_size)     # -Xmx of the runner's JVM (the mini-cluster's state lives there)
+
+
+@dataclass(frozen=True)
+class Restart:
+    attempts: int = key(_count)
+    delay: Duration = key(_duration)
+
+
+@dataclass(frozen=True)
+class Python:
+    execution_mode: str = key(_choices("process", "thread"))
+    bundle_size: int = key(_count)
+    bundle_time: Duration = key(_duration)
+
+
+@dataclass(frozen=True)
+class Console:
+    status_interval: Duration = key(_duration)  # 0: no status lines
+    web_ui_port: int = key(_port)     # the mini-cluster's web UI: this port, or the next free one
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
+    kafka: Kafka
+    thresholds: Thresholds
+    frequency: Frequency
+    milestones: tuple[Decimal, ...] = key(_milestones)
+    alerts: Alerts
+    windows: Windows
+    filter: Filter
+    segments: Segments
+    checkpoint: Checkpoint
+    restart: Restart
+    state: State
+    parallelism: int = key(_count)
+    cluster: str = key(_address)
+    watermark_delay: Duration = key(_duration)
+    idle_timeout: Duration = key(_duration)
+    buffer_timeout: Duration = key(_duration)
+    python: Python
+    console: Console
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} not found: pass an existing file with --config")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"config file {path} is not valid YAML at{where}: "
+                         f"{getattr(error, 'problem', None) or error}")
+    if not isinstance(data, dict):
+        raise UsageError(f"config file {path} must be a YAML mapping of keys to values")
+    return data
+
+
+def _check_keys(data: dict, known: dict, source: str, prefix: str = "") -> None:
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key not in known:
+            raise UsageError(f"unknown config key '{path}' in {source}; known keys: "
+                             f"{', '.join(prefix + k for k in known)}")
+        if isinstance(known[key], dict):
+            if not isinstance(value, dict):
+                raise UsageError(f"config key '{path}' in {source} must be a mapping")
+            _check_keys(value, known[key], source, path + ".")
+
+
+def _apply_override(data: dict, known: dict, assignment: str) -> None:
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--set expects KEY=VALUE, got '{assignment}'")
+    *parents, leaf = key.split(".")
+    node, schema = data, known
+    for part in parents:
+        if not isinstance(schema.get(part), dict):
+            raise UsageError(f"unknown config key '{key}' in --set")
+        node, schema = node.setdefault(part, {}), schema[part]
+    if leaf not in schema or isinstance(schema[leaf], dict):
+        raise UsageError(f"unknown config key '{key}' in --set")
+    try:
+        node[leaf] = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        node[leaf] = raw
+
+
+def _sections(cls) -> dict[str, type]:
+    """The fields of `cls` that are sections of their own (a dataclass, not a `key`), by name."""
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls) if "check" not in f.metadata and is_dataclass(hints[f.name])}
+
+
+def known_keys(cls=None) -> dict:
+    """The known keys, as the YAML nests them: {key: None for a value | {...} for a section}."""
+    cls = cls or Settings
+    sections = _sections(cls)
+    return {f.name: known_keys(sections[f.name]) if f.name in sections else None for f in fields(cls)}
+
+
+def _build(cls, raw: dict, prefix: str = ""):
+    """`cls` from its raw YAML mapping: each key checked by its field's `key(check)`, sections in turn."""
+    sections = _sections(cls)
+    values = {f.name: _build(sections[f.name], raw[f.name], f"{prefix}{f.name}.") if f.name in sections
+              else f.metadata["check"](raw[f.name], prefix + f.name) for f in fields(cls)}
+    rising = getattr(cls, "ASCENDING", ())
+    _ascending([values[k] for k in rising], [prefix + k for k in rising])
+    return cls(**values)
+
+
 def validate(raw: dict) -> Settings:
     """Typed, checked settings from the merged raw config."""
-    kafka, ck, state, python = raw["kafka"], raw["checkpoint"], raw["state"], raw["python"]
-    vip = _money(raw["thresholds"]["vip"], "thresholds.vip")
-    premium = _money(raw["thresholds"]["premium"], "thresholds.premium")
-    _ascending([vip, premium], ["thresholds.vip", "thresholds.premium"])
-    freq_keys = ["occasional", "regular", "frequent"]
-    freq = {k: _count(raw["frequency"][k], f"frequency.{k}") for k in freq_keys}
-    _ascending([freq[k] for k in freq_keys], [f"frequency.{k}" for k in freq_keys])
-    milestones = raw["milestones"]
-    if not isinstance(milestones, list) or not milestones:
-        raise UsageError(f"config key 'milestones' must be a list of amounts, got '{milestones}'")
-    milestones = [_money(m, f"milestones[{i}]") for i, m in enumerate(milestones)]
-    _ascending(milestones, [f"milestones[{i}]" for i in range(len(milestones))])
-    checkpoint_dir = Path(str(ck["dir"]))
-    return Settings(
-        kafka=Kafka(
-            topic=name(kafka["topic"], "kafka.topic"),
-            group_id_prefix=name(kafka["group_id_prefix"], "kafka.group_id_prefix"),
-            startup=_choice(kafka["startup"], "kafka.startup", tuple(STARTUP_MODES)),
-            results_prefix=name(kafka["results_prefix"], "kafka.results_prefix"),
-        ),
-        thresholds=Thresholds(vip, premium),
-        frequency=Frequency(**freq),
-        milestones=tuple(milestones),
-        alerts=Alerts(high_value=_money(raw["alerts"]["high_value"], "alerts.high_value"),
-                      rapid_window=_duration(raw["alerts"]["rapid_window"], "alerts.rapid_window")),
-        windows=Windows(size=_duration(raw["windows"]["size"], "windows.size")),
-        filter=Filter(categories=_categories(raw["filter"]["categories"], "filter.categories")),
-        segments=Segments(
-            high_value=_money(raw["segments"]["high_value"], "segments.high_value"),
-            frequent_orders=_count(raw["segments"]["frequent_orders"], "segments.frequent_orders"),
-            focus_min_orders=_count(raw["segments"]["focus_min_orders"], "segments.focus_min_orders"),
-            focus_share=_share(raw["segments"]["focus_share"], "segments.focus_share"),
-            low_avg=_money(raw["segments"]["low_avg"], "segments.low_avg"),
-        ),
-        checkpoint=Checkpoint(
-            interval=_duration(ck["interval"], "checkpoint.interval"),
-            mode=_choice(ck["mode"], "checkpoint.mode", ("exactly-once", "at-least-once")),
-            dir=checkpoint_dir if checkpoint_dir.is_absolute() else ROOT / checkpoint_dir,
-        ),
-        restart=Restart(
-            attempts=_count(raw["restart"]["attempts"], "restart.attempts"),
-            delay=_duration(raw["restart"]["delay"], "restart.delay"),
-        ),
-        state=State(
-            dedup_window=_duration(state["dedup_window"], "state.dedup_window"),
-            backend=_choice(state["backend"], "state.backend", ("hashmap", "rocksdb")),
-            heap=_memory_size(state["heap"], "state.heap"),
-        ),
-        parallelism=_count(raw["parallelism"], "parallelism"),
-        cluster=_address(raw["cluster"], "cluster"),
-        watermark_delay=_duration(raw["watermark_delay"], "watermark_delay"),
-        idle_timeout=_duration(raw["idle_timeout"], "idle_timeout"),
-        buffer_timeout=_duration(raw["buffer_timeout"], "buffer_timeout"),
-        python=Python(
-            execution_mode=_choice(python["execution_mode"], "python.execution_mode", ("process", "thread")),
-            bundle_size=_count(python["bundle_size"], "python.bundle_size"),
-            bundle_time=_duration(python["bundle_time"], "python.bundle_time"),
-        ),
-        console=Console(
-            status_interval=_duration(raw["console"]["status_interval"], "console.status_interval"),
-            web_ui_port=_port(raw["console"]["web_ui_port"], "console.web_ui_port"),
-        ),
-    )
+    return _build(Settings, raw)
+
+
+def _missing(data: dict, known: dict, source: Path, prefix: str = "") -> None:
+    """The default file gives every key its value: a key it lacks is named, not a KeyError."""
+    for name_, below in known.items():
+        if name_ not in data:
+            raise UsageError(f"config key '{prefix}{name_}' is missing in {source}: give it a value there")
+        if below is not None:
+            _missing(data[name_], below, source, f"{prefix}{name_}.")
 
 
 def load(path: Path | None = None, overrides: list[str] = ()) -> Settings:
     """Read the config at `path` (default config/lesson3.yaml), apply `--set` overrides, validate."""
-    known = _read_yaml(DEFAULT_CONFIG)
+    known = known_keys()
+    defaults = _read_yaml(DEFAULT_CONFIG)
+    _check_keys(defaults, known, str(DEFAULT_CONFIG))
+    _missing(defaults, known, DEFAULT_CONFIG)
     path = Path(path) if path else DEFAULT_CONFIG
-    data = _read_yaml(path) if path != DEFAULT_CONFIG else copy.deepcopy(known)
+    data = _read_yaml(path) if path != DEFAULT_CONFIG else copy.deepcopy(defaults)
     _check_keys(data, known, str(path))
-    merged = copy.deepcopy(known)
-    for key, value in data.items():  # a partial file inherits the defaults it leaves out
+    merged = copy.deepcopy(defaults)
+    for name_, value in data.items():  # a partial file inherits the defaults it leaves out
         if isinstance(value, dict):
-            merged[key].update(value)
+            merged[name_].update(value)
         else:
-            merged[key] = value
+            merged[name_] = value
     for assignment in overrides:
         _apply_override(merged, known, assignment)
     return validate(merged)

@@ -71,6 +71,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
 def serve(submit: Callable, warm_up: Callable[[], None]) -> None:
     """Warm up, then answer runs until SIGTERM."""
+    SOCKET.parent.mkdir(parents=True, exist_ok=True)
     SOCKET.unlink(missing_ok=True)
     os.umask(0o077)  # the socket is ours alone: statements carry the Kafka credentials
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

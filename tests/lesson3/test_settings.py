@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+import yaml
 
 from lesson3 import settings
 from lesson3.errors import UsageError
@@ -74,3 +75,24 @@ def test_unknown_key_in_a_file(tmp_path):
     path.write_text("threshold:\n  vip: 500\n")
     with pytest.raises(UsageError, match="unknown config key 'threshold'"):
         settings.load(path)
+
+
+def _leaves(tree: dict, prefix: str = "") -> list[str]:
+    return [path for key, below in tree.items()
+            for path in (_leaves(below, f"{prefix}{key}.") if isinstance(below, dict) else [prefix + key])]
+
+
+def test_the_default_file_gives_exactly_the_models_keys_in_its_order():
+    from lesson3.paths import DEFAULT_CONFIG
+
+    assert _leaves(yaml.safe_load(DEFAULT_CONFIG.read_text())) == _leaves(settings.known_keys())
+
+
+def test_a_key_the_default_file_lacks_is_named(tmp_path, monkeypatch):
+    from lesson3.paths import DEFAULT_CONFIG
+
+    short = tmp_path / "short.yaml"
+    short.write_text(DEFAULT_CONFIG.read_text().replace("  low_avg: 30", ""))
+    monkeypatch.setattr(settings, "DEFAULT_CONFIG", short)
+    with pytest.raises(UsageError, match="config key 'segments.low_avg' is missing in"):
+        settings.load()
