@@ -144,85 +144,107 @@ def _values(consumer: Consumer, offsets: dict[int, list[int]]) -> Iterator[bytes
                 del offsets[message.partition()]
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The config's rules of 3B to 3D, and the categories that reach the analyses."""
+    vip: Decimal
+    premium: Decimal
+    occasional: int
+    regular: int
+    frequent: int
+    milestones: tuple[Decimal, ...]
+    only: frozenset[str]
+
+    @classmethod
+    def of(cls, settings: config.Settings) -> Rules:
+        return cls(settings.thresholds.vip, settings.thresholds.premium, settings.frequency.occasional,
+                   settings.frequency.regular, settings.frequency.frequent, settings.milestones,
+                   frozenset(settings.filter.categories))
+
+    def tier(self, total: Decimal) -> str:
+        return "PREMIUM" if total >= self.premium else "VIP" if total >= self.vip else "REGULAR"
+
+    def frequency(self, n: int) -> str:
+        return ("FREQUENT" if n >= self.frequent else "REGULAR" if n >= self.regular
+                else "OCCASIONAL" if n >= self.occasional else "NEW CUSTOMER")
+
+
+def _customer_results(rules: Rules, customers: dict, customer: str, amount: Decimal) -> list[dict]:
+    """3A running total per customer; 3B its tier, and the change when it differs from the tier
+    before this order; 3C its frequency class, and its change (the first order announces one)."""
+    state = customers.get(customer)
+    if state is None:
+        state = customers[customer] = [Decimal("0.00"), 0]
+    before = state[0]
+    total = state[0] = before + amount
+    n = state[1] = state[1] + 1
+    results = [{"job": "3a", "kind": "totals", "customerId": customer, "total": total, "orders": n}]
+    tier, previous = rules.tier(total), rules.tier(before)
+    if tier != previous:
+        results.append({"job": "3b", "kind": "tier_change", "customerId": customer, "tier": tier,
+                        "previousTier": previous})
+    results.append({"job": "3b", "kind": "tier", "customerId": customer, "tier": tier, "total": total, "orders": n})
+    frequency = rules.frequency(n)
+    if n == 1 or frequency != rules.frequency(n - 1):
+        results.append({"job": "3c", "kind": "frequency_change", "customerId": customer, "frequency": frequency,
+                        "order": n})
+    results.append({"job": "3c", "kind": "frequency", "customerId": customer, "orders": n, "frequency": frequency})
+    return results
+
+
+def _category_results(rules: Rules, categories: dict, category: str, amount: Decimal) -> list[dict]:
+    """3D per category: total, count, max, avg (exact quotient, half-up once), milestones."""
+    state = categories.get(category)
+    if state is None:
+        state = categories[category] = [Decimal("0.00"), 0, amount]
+    before = state[0]
+    total = state[0] = before + amount
+    n = state[1] = state[1] + 1
+    if amount > state[2]:
+        state[2] = amount
+    results = [{"job": "3d", "kind": "milestone", "category": category, "milestone": milestone}
+               for milestone in rules.milestones if before < milestone <= total]
+    cents = int(total * 100)
+    avg = Decimal((2 * cents + n) // (2 * n)) / 100  # half-up: floor(cents / n + 1/2)
+    results.append({"job": "3d", "kind": "category", "category": category, "total": total, "orders": n,
+                    "avg": avg.quantize(CENT), "max": state[2]})
+    return results
+
+
+def _results(rules: Rules, run: Run, seen: set[str], value: bytes | None) -> list[dict]:
+    """The results of one record (none for a bad one, a duplicate or a category filtered out)."""
+    run.orders += 1
+    order = order_of(value)
+    if order is None:
+        run.bad += 1
+        return []
+    if order["orderId"] in seen:
+        run.duplicates += 1
+        return []
+    seen.add(order["orderId"])
+    if rules.only and order["category"] not in rules.only:
+        run.skipped += 1
+        return []
+    return (_customer_results(rules, run.customers, order["customerId"], order["amount"])
+            + _category_results(rules, run.categories, order["category"], order["amount"]))
+
+
 def peer(topic: str, settings: config.Settings, bootstrap: str = broker.BOOTSTRAP,
          emit: Callable[[list[dict]], object] | None = None) -> Run:
     """Every result of 3A-3D for every order on `topic`; `emit` (if any) gets each order's results."""
-    vip, premium = settings.thresholds.vip, settings.thresholds.premium
-    occasional, regular, frequent = (settings.frequency.occasional, settings.frequency.regular,
-                                     settings.frequency.frequent)
-    milestones = settings.milestones
-    only = frozenset(settings.filter.categories)
-
-    def tier_of(total: Decimal) -> str:
-        return "PREMIUM" if total >= premium else "VIP" if total >= vip else "REGULAR"
-
-    def frequency_of(n: int) -> str:
-        return ("FREQUENT" if n >= frequent else "REGULAR" if n >= regular
-                else "OCCASIONAL" if n >= occasional else "NEW CUSTOMER")
-
+    rules = Rules.of(settings)
     run = Run()
     started = time.monotonic()
     consumer, offsets = _open(topic, bootstrap)
     run.startup_s = time.monotonic() - started
     seen: set[str] = set()
-    customers, categories = run.customers, run.categories
     try:
         for value in _values(consumer, offsets):
-            run.orders += 1
-            order = order_of(value)
-            if order is None:
-                run.bad += 1
-                continue
-            if order["orderId"] in seen:
-                run.duplicates += 1
-                continue
-            seen.add(order["orderId"])
-            customer, category, amount = order["customerId"], order["category"], order["amount"]
-            if only and category not in only:
-                run.skipped += 1
-                continue
-
-            # 3A running total per customer
-            state = customers.get(customer)
-            if state is None:
-                state = customers[customer] = [Decimal("0.00"), 0]
-            before = state[0]
-            total = state[0] = before + amount
-            n = state[1] = state[1] + 1
-            results = [{"job": "3a", "kind": "totals", "customerId": customer, "total": total, "orders": n}]
-            # 3B tier, and the change when it differs from the tier before this order
-            tier, previous = tier_of(total), tier_of(before)
-            if tier != previous:
-                results.append({"job": "3b", "kind": "tier_change", "customerId": customer, "tier": tier,
-                                "previousTier": previous})
-            results.append({"job": "3b", "kind": "tier", "customerId": customer, "tier": tier, "total": total,
-                            "orders": n})
-            # 3C frequency class, and its change (the first order announces one)
-            frequency = frequency_of(n)
-            if n == 1 or frequency != frequency_of(n - 1):
-                results.append({"job": "3c", "kind": "frequency_change", "customerId": customer,
-                                "frequency": frequency, "order": n})
-            results.append({"job": "3c", "kind": "frequency", "customerId": customer, "orders": n,
-                            "frequency": frequency})
-            # 3D per category: total, count, max, avg (exact quotient, half-up once), milestones
-            state = categories.get(category)
-            if state is None:
-                state = categories[category] = [Decimal("0.00"), 0, amount]
-            before = state[0]
-            total = state[0] = before + amount
-            n = state[1] = state[1] + 1
-            if amount > state[2]:
-                state[2] = amount
-            for milestone in milestones:
-                if before < milestone <= total:
-                    results.append({"job": "3d", "kind": "milestone", "category": category, "milestone": milestone})
-            cents = int(total * 100)
-            avg = Decimal((2 * cents + n) // (2 * n)) / 100  # half-up: floor(cents / n + 1/2)
-            results.append({"job": "3d", "kind": "category", "category": category, "total": total, "orders": n,
-                            "avg": avg.quantize(CENT), "max": state[2]})
-            run.results += len(results)
-            if emit is not None:
-                emit(results)
+            results = _results(rules, run, seen, value)
+            if results:
+                run.results += len(results)
+                if emit is not None:
+                    emit(results)
     finally:
         consumer.close()
     run.total_s = time.monotonic() - started
