@@ -59,15 +59,6 @@ class Analysis:
                                      # and update-after the console announces
 
     @property
-    def row_columns(self) -> dict[str, str]:
-        """The columns of a row the console sees: the view's, and for an updating table the
-        compared column's value before the change (see lesson3/console.py, Changelog)."""
-        if not self.changelog:
-            return self.columns
-        return {**self.columns, f"previous_{self.changelog}": self.columns[self.changelog],
-                f"{self.changelog}_changed": "BOOLEAN"}
-
-    @property
     def template(self) -> str:
         return f"{self.name}/{self.name}.sql.j2"
 

@@ -61,6 +61,11 @@ class _Formatter(string.Formatter):
 _FORMAT = _Formatter()
 
 
+def render(template: str, fields: dict) -> str:
+    """An event's text (its `text:` in analysis.yml) with its fields, as the console prints it."""
+    return _FORMAT.format(template, **fields)
+
+
 def _whole(amount: Decimal):
     """A milestone as the contract writes it: 1000, not 1000.00 (cents only when it has them)."""
     return int(amount) if amount == amount.to_integral_value() else amount
@@ -125,7 +130,7 @@ def json_line(fields: dict) -> str:
 def text(event: dict) -> str:
     """The seed's line for one event."""
     declared = next(e for e in registry()[event["job"]].events if e.kind == event["kind"])
-    return _FORMAT.format(declared.text, **event)
+    return render(declared.text, event)
 
 
 def lines(row: dict, output_format: str) -> list[str]:

@@ -134,7 +134,7 @@ class Board:
             if element in fields:
                 self._reached[source.key, key_value][element].add(Decimal(str(fields[element])))
         try:
-            text = console._FORMAT.format(event.text, **fields)  # the seed's line, as the console prints it
+            text = console.render(event.text, fields)  # the seed's line, as the console prints it
         except (KeyError, ValueError, IndexError):  # a record that does not fit its declared text
             text = f"{event.kind}: {json.dumps(_plain(fields), ensure_ascii=False)}"
         self._alerts.appendleft({"kind": event.kind, "analysis": source.analysis.id, "key": key_value,

@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA, FLINK_JARS, connector_jar, python_worker_env
+from lesson3.paths import DATA, FLINK_DATA, FLINK_JARS, connector_jar, python_worker_env
 
-OPT_DIR = DATA / "flink" / "opt"
+OPT_DIR = FLINK_DATA / "opt"
 LOG_DIR = DATA / "logs"
 
 

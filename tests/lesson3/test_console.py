@@ -77,11 +77,14 @@ SAMPLES = {"STRING": "2025-11-24T10:00:00Z", "BIGINT": 1, "BOOLEAN": True}
 @pytest.mark.parametrize("analysis", registry().values(), ids=lambda a: a.id)
 def test_every_event_reads_declared_columns(analysis):
     """analysis.yml cannot name a column its view does not have, nor a field its text does not know."""
-    columns = analysis.row_columns
+    columns = dict(analysis.columns)
+    if analysis.changelog:  # the console adds the compared column's value before the change (Changelog)
+        columns |= {f"previous_{analysis.changelog}": columns[analysis.changelog],
+                    f"{analysis.changelog}_changed": "BOOLEAN"}
     for event in analysis.events:
         known = set(columns) | ({event.for_each[0]} if event.for_each else set())
         assert set(event.fields.values()) <= known, event.kind
         assert event.when is None or columns[event.when] == "BOOLEAN"
         sample = {name: SAMPLES.get(columns.get(column, "DECIMAL"), D("0.58"))
                   for name, column in event.fields.items()}
-        assert console._FORMAT.format(event.text, **sample)
+        assert console.render(event.text, sample)
