@@ -5,11 +5,49 @@ each has its own consumer group, checkpoint folder and console topic, all named 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lesson3.analyses import Analysis, job_name
 from lesson3.settings import Settings
+
+
+PREFIX = "lesson3"  # of the Flink job's name and its checkpoint folder's
+_IDENTITY = re.compile(r"(?P<jobs>.+?)-(?P<variant>udf|builtin)-(?P<sink>[a-z+]+)(?P<bounded>-bounded)?"
+                       r"-(?P<topic>[A-Za-z0-9._-]+)")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes a pipeline another pipeline, in the names it leaves behind (its consumer group,
+    checkpoint folder, console topic): `all-udf-kafka-orders`, `3a-3c-builtin-print-bounded-t`.
+    `str()` writes it; `parse` reads such a name back (the one place that does)."""
+    jobs: str                         # `all`, or the ids joined by '-' (analyses.job_name)
+    variant: str
+    sink: str
+    bounded: bool
+    topic: str
+
+    @property
+    def label(self) -> str:
+        """The identity without its topic: how the dashboard names a job over its topic."""
+        return f"{self.jobs}-{self.variant}-{self.sink}{'-bounded' if self.bounded else ''}"
+
+    @property
+    def job_ids(self) -> list[str]:
+        return self.jobs.split("-")
+
+    def __str__(self) -> str:
+        return f"{self.label}-{self.topic}"
+
+    @classmethod
+    def parse(cls, text: str, prefix: str = "") -> Identity | None:
+        """The identity in `text` after `prefix` (e.g. `lesson3-` of a checkpoint folder), or None."""
+        match = _IDENTITY.fullmatch(text.removeprefix(prefix)) if text.startswith(prefix) else None
+        if not match:
+            return None
+        return cls(match["jobs"], match["variant"], match["sink"], bool(match["bounded"]), match["topic"])
 
 
 @dataclass(frozen=True)
@@ -23,14 +61,13 @@ class Pipeline:
     resume_from: Path | None = None   # a retained checkpoint to continue from
 
     @property
-    def identity(self) -> str:
-        return (f"{job_name(self.analyses)}-{self.variant}-{self.sink}{'-bounded' if self.bounded else ''}"
-                f"-{self.topic}")
+    def identity(self) -> Identity:
+        return Identity(job_name(self.analyses), self.variant, self.sink, self.bounded, self.topic)
 
     @property
     def name(self) -> str:
         """The Flink job's name, and its checkpoint folder's."""
-        return f"lesson3-{self.identity}"
+        return f"{PREFIX}-{self.identity}"
 
     @property
     def dead_letter_topic(self) -> str:

@@ -6,7 +6,6 @@ The parsing and the wording are pure (`parse`, `describe`); `report` gathers the
 """
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from dataclasses import dataclass
@@ -16,23 +15,19 @@ from lesson3 import analyses, checkpoints
 from lesson3.errors import UserError
 from lesson3.monitor import age, size
 from lesson3.paths import ROOT
-from lesson3.pipeline import Pipeline
-
-FOLDER = re.compile(r"lesson3-(?P<job>.+?)-(?P<variant>udf|builtin)-(?P<sink>print|kafka|blackhole)"
-                    r"(?P<bounded>-bounded)?-(?P<topic>[A-Za-z0-9._-]+)")
-
+from lesson3.pipeline import PREFIX, Identity, Pipeline
 
 def parse(folder_name: str) -> Pipeline | None:
     """The pipeline a checkpoint folder belongs to (Pipeline.name is its name), or None."""
-    match = FOLDER.fullmatch(folder_name)
-    if not match:
+    identity = Identity.parse(folder_name, f"{PREFIX}-")
+    if identity is None:
         return None
     try:
-        chosen = analyses.select(match["job"].split("-"))
+        chosen = analyses.select(identity.job_ids)
     except UserError:
         return None
-    return Pipeline(chosen, variant=match["variant"], sink=match["sink"], topic=match["topic"],
-                    bounded=bool(match["bounded"]))
+    return Pipeline(chosen, variant=identity.variant, sink=identity.sink, topic=identity.topic,
+                    bounded=identity.bounded)
 
 
 def resume_command(pipeline: Pipeline, config_args: list[str]) -> str:

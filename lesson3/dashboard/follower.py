@@ -13,6 +13,7 @@ import uuid
 
 from lesson3.connection import Connection
 from lesson3.dashboard.state import Board
+from lesson3.pipeline import Identity
 
 METADATA_EVERY_S = 2.0     # how often new topics and Kafka's health are looked at
 LAG_EVERY_S = 2.0
@@ -102,17 +103,17 @@ class Follower:
                 rate = round((total - previous[1]) / (now - previous[0]), 1) if previous else None
                 previous = (now, total)
                 listed = admin.list_consumer_groups(request_timeout=2).result(timeout=3).valid
-                ours = [g.group_id for g in listed if g.group_id.startswith(f"{self.group_prefix}-")
-                        and g.group_id.endswith(f"-{self.source_topic}") and "-kafka-" in g.group_id]
+                ours = {g.group_id: Identity.parse(g.group_id, f"{self.group_prefix}-") for g in listed}
                 lags = {}
-                for group in ours:
+                for group, identity in ours.items():
+                    if identity is None or identity.topic != self.source_topic or "kafka" not in identity.sink:
+                        continue
                     request = [ConsumerGroupTopicPartitions(group, partitions)]
                     result = admin.list_consumer_group_offsets(request, request_timeout=2)[group].result(timeout=3)
                     committed = {tp.partition: tp.offset for tp in result.topic_partitions
                                  if tp.topic == self.source_topic and tp.offset >= 0}
                     if committed:
-                        name = group[len(self.group_prefix) + 1:-len(self.source_topic) - 1]
-                        lags[name] = sum(max(0, ends[p] - committed.get(p, 0)) for p in ends)
+                        lags[identity] = sum(max(0, ends[p] - committed.get(p, 0)) for p in ends)
                 self.board.lag(lags, rate)
             except Exception:  # Kafka down or slow: the follower's banner says so; try again later
                 previous = None

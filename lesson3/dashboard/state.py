@@ -23,7 +23,7 @@ from decimal import Decimal
 from lesson3 import analyses as registry_module
 from lesson3 import console
 from lesson3.analyses import Analysis, Event
-from lesson3.pipeline import Pipeline
+from lesson3.pipeline import Identity, Pipeline
 from lesson3.settings import Settings
 
 ALERTS_KEPT = 40           # the feed's length
@@ -91,7 +91,7 @@ class Board:
         self._present: set[str] = set()
         self._kafka_ok: bool | None = None     # None: not asked yet
         self._kafka_message = ""
-        self._lag: dict[str, int] = {}
+        self._lag: dict[Identity, int] = {}
         self._input_rate: float | None = None
         self.version = 0
 
@@ -154,8 +154,8 @@ class Board:
                 self._kafka_ok, self._kafka_message = ok, message if not ok else ""
                 self.version += 1
 
-    def lag(self, lags: dict[str, int], input_rate: float | None = None) -> None:
-        """The consumer lag of each job reading the source topic (`all-udf-kafka` -> orders behind)."""
+    def lag(self, lags: dict[Identity, int], input_rate: float | None = None) -> None:
+        """The consumer lag of each job reading the source topic (its identity -> orders behind)."""
         with self._lock:
             if lags != self._lag or input_rate != self._input_rate:
                 self._lag, self._input_rate = dict(lags), input_rate
@@ -204,7 +204,7 @@ class Board:
                     tiers[row["tier"]].append(Decimal(str(row.get("total", 0))))
             ranked = sorted(customers.values(), key=lambda r: (-Decimal(str(r.get("total", 0))), str(r["customerId"])))
             by_total = sorted(categories.values(), key=lambda r: (-Decimal(str(r.get("total", 0))), str(r["category"])))
-            running = {job: lag for job, lag in self._lag.items() if "bounded" not in job.split("-")}
+            running = {job.label: lag for job, lag in self._lag.items() if not job.bounded}
             state_topics = [t for t, s in self._sources.items() if not s.is_alert]
             return {
                 "topic": self.source_topic,
@@ -224,7 +224,7 @@ class Board:
                     "rate": self._rate(now_ms),
                     "input_rate": self._input_rate,
                     "lag": min(running.values()) if running else (min(self._lag.values()) if self._lag else None),
-                    "lags": dict(sorted(self._lag.items())),
+                    "lags": dict(sorted((job.label, lag) for job, lag in self._lag.items())),
                     "results": self._records,
                 },
                 # tiers in the order of their lowest total (REGULAR, VIP, PREMIUM)

@@ -9,6 +9,7 @@ import pytest
 from lesson3 import analyses, console, settings
 from lesson3.analyses import Analysis, Event
 from lesson3.dashboard.state import ALERTS_KEPT, Board, sources
+from lesson3.pipeline import Identity
 from tests import model
 from tests.conftest import seeded_values
 
@@ -163,7 +164,8 @@ def test_orders_per_second_from_the_record_times(found):
 
 def test_lag_of_the_running_job_not_of_bounded_runs(found):
     board = Board(found, TOPIC, clock=Clock())
-    board.lag({"all-udf-kafka": 12, "3d-udf-kafka": 4000, "all-udf-kafka-bounded": 0}, 19.5)
+    board.lag({Identity.parse(f"{job}-orders"): lag for job, lag in
+               {"all-udf-kafka": 12, "3d-udf-kafka": 4000, "all-udf-kafka-bounded": 0}.items()}, 19.5)
     kpis = board.snapshot()["kpis"]
     assert (kpis["lag"], kpis["input_rate"]) == (12, 19.5)
     assert kpis["lags"]["all-udf-kafka-bounded"] == 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from lesson3 import analyses, settings
-from lesson3.pipeline import Pipeline
+import pytest
+
+from lesson3.pipeline import PREFIX, Identity, Pipeline
 from lesson3.status import Facts, describe, parse, resume_command
 
 
@@ -44,3 +46,11 @@ def test_broker_down_and_running_jobs_are_shown_not_errors():
                            running_at="http://localhost:8082/#/job/running/1/overview"), [])
     assert "none complete" in lines[1] and "not known while Kafka is down" in lines[2]
     assert lines[-1] == "    running now: http://localhost:8082/#/job/running/1/overview"
+
+
+@pytest.mark.parametrize("name", ["all-udf-kafka-orders", "3a-3c-builtin-print-bounded-my.topic-1",
+                                  "alerts-udf-blackhole-t"])
+def test_an_identity_reads_back_as_written(name):
+    assert str(Identity.parse(name)) == name
+    assert Identity.parse(f"{PREFIX}-{name}", f"{PREFIX}-") == Identity.parse(name)
+    assert Identity.parse(name, f"{PREFIX}-") is None
