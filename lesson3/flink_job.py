@@ -95,9 +95,15 @@ def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
     return json.dumps(plan)
 
 
-def _environment(setup: list[str], heap: str):
-    """A streaming TableEnvironment that ran the script's `setup` statements (settings, tables,
-    views, functions), in a JVM whose heap is at most `heap`."""
+def _set(t_env, key: str, value: str) -> None:
+    t_env.get_config().set(key, value)
+    if key == "python.files":  # functions are also resolved in this process, as add_python_file does
+        sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
+
+
+def _environment(setup: list[str], heap: str, options: dict[str, str] | None = None):
+    """A streaming TableEnvironment with Flink `options`, that ran the script's `setup` statements
+    (settings, tables, views, functions), in a JVM whose heap is at most `heap`."""
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
     # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
@@ -105,16 +111,15 @@ def _environment(setup: list[str], heap: str):
     os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
     with _stdout_to(JVM_OUTPUT):
         t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    for key, value in (options or {}).items():
+        _set(t_env, key, value)
     for statement in setup:
+        # TableEnvironment has no SET statement (only the SQL client does): the script's go to the config
         setting = SET_STATEMENT.match(statement.strip())
-        if not setting:
+        if setting:
+            _set(t_env, *setting.groups())
+        else:
             t_env.execute_sql(statement)
-            continue
-        # TableEnvironment has no SET statement (only the SQL client does): apply it to the config
-        key, value = setting.groups()
-        t_env.get_config().set(key, value)
-        if key == "python.files":  # functions are also resolved in this process, as add_python_file does
-            sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
     return t_env
 
 
@@ -133,9 +138,11 @@ def plan_of(script_statements: list[str], heap: str) -> str:
 class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`."""
 
-    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None):
+    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None,
+                 options: dict[str, str] | None = None):
+        """`options`: Flink options of this run beyond the script's own SET statements."""
         try:
-            self._t_env = _environment(statements[:-1], heap)
+            self._t_env = _environment(statements[:-1], heap, options)
             self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
             raise explain(error) from None

@@ -220,7 +220,7 @@ def rerun_command(argv: list[str]) -> str:
 
 
 class Monitor:
-    """The web UI of a run and its watcher: `flink_settings()` before the job is submitted, `attach()`
+    """The web UI of a run and its watcher: `flink_options()` before the job is submitted, `attach()`
     once it runs (returns the job's page in the web UI), `stop()` at the end."""
 
     def __init__(self, chosen, connection, console, say: Callable[[str], None], argv: list[str] | None = None):
@@ -233,14 +233,13 @@ class Monitor:
     def _settings(self):
         return self._chosen.settings
 
-    def flink_settings(self) -> list[str]:
-        """SET statements that give the mini-cluster its web UI (a remote cluster has its own)."""
+    def flink_options(self) -> dict[str, str]:
+        """The options that give the mini-cluster its web UI (a remote cluster has its own)."""
         if self._settings.cluster:
-            return []
+            return {}
         self._ports = (flink_rest.first_free_port(self._settings.console.web_ui_port),
                        self._settings.console.web_ui_port + flink_rest.PORT_RANGE)
-        options = flink_rest.mini_cluster_settings(*self._ports)
-        return [f"SET '{key}' = '{value}'" for key, value in options.items()]
+        return flink_rest.mini_cluster_settings(*self._ports)
 
     def attach(self, job_id: str) -> str | None:
         config, pipeline = self._settings, self._chosen.pipeline

@@ -170,7 +170,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
     if warm:
         job = warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
     else:
-        job = flink_job.Job(live.flink_settings() + statements, config.state.heap, dedup_window)
+        job = flink_job.Job(statements, config.state.heap, dedup_window, options=live.flink_options())
     page = live.attach(job.job_id)
     say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}; Ctrl-C stops it")
     ended, failure = threading.Event(), []
