@@ -11,7 +11,7 @@ from functools import cache
 import yaml
 
 from lesson3.errors import UsageError
-from lesson3.paths import ANALYSES
+from lesson3.paths import ANALYSES, STEPS
 
 ALL = "all"  # the lesson's four jobs, the analyses marked `in_all`
 
@@ -86,6 +86,11 @@ def _analysis(folder) -> Analysis:
 def registry() -> dict[str, Analysis]:
     """Every analysis by id, in the order of their ids."""
     found = [_analysis(folder) for folder in ANALYSES.iterdir() if (folder / "analysis.yml").is_file()]
+    for analysis in found:
+        missing = [step for step in analysis.needs if not (STEPS / f"{step}.sql.j2").is_file()]
+        if missing:
+            raise UsageError(f"analyses/{analysis.name}/analysis.yml needs '{missing[0]}', which is no step "
+                             f"in {STEPS}: name a file there (without .sql.j2)")
     return {analysis.id: analysis for analysis in sorted(found, key=lambda a: a.id)}
 
 

@@ -1,6 +1,9 @@
 """Settings + a pipeline + sql/ and analyses/ templates -> the job's SQL script: pure text, no Flink.
 
-The runner executes exactly this script and `--sql` prints it, so the two cannot drift apart.
+`--sql` prints this script and the runner executes its statements. What one adds beyond them is
+said where it is made: a run gives the mini-cluster its web UI (Flink options, monitor.py) and
+submits through a compiled plan when seen orderIds expire (flink_job.py); `--sql` appends a tail
+that shows a console run's results in the SQL client (`for_client` below).
 """
 from __future__ import annotations
 
@@ -17,10 +20,6 @@ from lesson3.connection import Connection
 from lesson3.paths import ANALYSES, SQL, UDFS, connector_jar
 from lesson3.pipeline import Pipeline
 from lesson3.settings import STARTUP_MODES, Settings
-
-# The steps in sql/ that analyses may share (`needs:` in analysis.yml), in the order they build on each other.
-SHARED_STEPS = ("customer_running",)
-
 
 @dataclass(frozen=True)
 class Output:
@@ -58,6 +57,12 @@ def python_functions() -> list[str]:
             and getattr(node.value.func, "id", None) in ("udf", "udaf")]
 
 
+def shared_steps(analyses: tuple[Analysis, ...]) -> list[str]:
+    """The steps of sql/steps/ that `analyses` read (their `needs:`), each once, in the order the
+    analyses name them (a step that reads another is named after it)."""
+    return list(dict.fromkeys(step for analysis in analyses for step in analysis.needs))
+
+
 def sql_string(text: str) -> str:
     """A SQL string literal: quotes doubled, so a value from config cannot end it early."""
     return "'" + text.replace("'", "''") + "'"
@@ -86,7 +91,7 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "masked": connection.username is not None and not reveal_secrets,
         "pipeline": pipeline,
         "analyses": analyses,
-        "shared_steps": [step for step in SHARED_STEPS if any(step in a.needs for a in analyses)],
+        "shared_steps": shared_steps(analyses),
         "startup_mode": STARTUP_MODES[pipeline.startup],
         "group_id": pipeline.group_id(settings),
         "resume_from": pipeline.resume_from.as_uri() if pipeline.resume_from else None,
