@@ -207,7 +207,8 @@ class Live:
 
 
 def rerun_command(argv: list[str]) -> str:
-    """The command as typed, without the options that choose where to start (the hint adds its own)."""
+    """`python runner.py` with `argv` (as typed, or a pipeline's own), without the options that
+    choose where to start: the command that continues (a hint adds its own start)."""
     kept, skip = [], False
     for arg in argv:
         if skip:

@@ -6,14 +6,13 @@ The parsing and the wording are pure (`parse`, `describe`); `report` gathers the
 """
 from __future__ import annotations
 
-import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from lesson3 import analyses, checkpoints
 from lesson3.errors import UserError
-from lesson3.monitor import age, size
+from lesson3.monitor import age, rerun_command, size
 from lesson3.paths import ROOT
 from lesson3.pipeline import PREFIX, Identity, Pipeline
 
@@ -35,10 +34,10 @@ def resume_command(pipeline: Pipeline, config_args: list[str]) -> str:
     jobs = [a.id for a in pipeline.analyses]
     if analyses.job_name(pipeline.analyses) == analyses.ALL:
         jobs = [analyses.ALL]
-    words = ["python", "runner.py", *jobs, "--topic", pipeline.topic]
+    words = [*jobs, "--topic", pipeline.topic]
     words += ["--variant", pipeline.variant] if pipeline.variant != "udf" else []
     words += ["--sink", pipeline.sink] if pipeline.sink != "print" else []
-    return shlex.join(words + config_args)
+    return rerun_command(words + config_args)
 
 
 @dataclass(frozen=True)
