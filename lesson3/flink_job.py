@@ -6,93 +6,22 @@ script's SET statements name.
 """
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 
+from lesson3.compiled_plan import with_dedup_window
 from lesson3.connection import mask_secret
-from lesson3.errors import KafkaUnavailable, UsageError, UserError
+from lesson3.flink_errors import LOG, one_line
+from lesson3.infra.stdout import stdout_to
 from lesson3.paths import DATA, python_worker_env
-from lesson3.script import statements
+from lesson3.sql_text import statements
 from lesson3.settings import Duration
 
-LOG = DATA / "logs" / "runner.log"
 JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
 USER_JVM_ARGS = os.environ.get("JVM_ARGS", "")
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
-# Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
-KNOWN_CAUSES = [
-    (r"Could not find any factory for identifier 'kafka'", UserError,
-     "the Kafka connector jar is missing: run `make setup`"),
-    (r"SaslAuthenticationException|Authentication failed", KafkaUnavailable,
-     "Kafka authentication failed: check CNFL_KC_API_KEY and CNFL_KC_API_SECRET in .env"),
-    (r"TimeoutException: Timed out waiting for a node assignment|Failed to list subscribed topic partitions",
-     KafkaUnavailable, "Kafka did not answer: is the broker up? (`python runner.py kafka status`)"),
-    (r"Cannot map checkpoint/savepoint state|Failed to rollback to checkpoint", UsageError,
-     "the retained checkpoint does not fit this query, which changed since it was written: run with "
-     "--fresh to start over (the old state is left unused), or run the query that wrote it"),
-]
-
-
-def _root_cause(text: str) -> str:
-    """The innermost 'SomeException: message' of a Java trace."""
-    causes = re.findall(r"((?:[\w$]+\.)+[\w$]*(?:Exception|Error): [^\n]+)", text)
-    return causes[-1] if causes else text.strip().splitlines()[0]
-
-
-def explain(error: Exception) -> UserError:
-    """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log.
-
-    Flink quotes a table's options in its errors, the JAAS config among them: the secret is
-    masked in both."""
-    text = mask_secret(str(error))
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOG, "a", encoding="utf-8") as log:
-        log.write(mask_secret(traceback.format_exc()) + "\n")
-    for pattern, kind, advice in KNOWN_CAUSES:
-        if re.search(pattern, text):
-            return kind(advice)
-    return UserError(f"the Flink job failed: {_root_cause(text)[:400]} (full trace: {LOG})")
-
-
-@contextlib.contextmanager
-def _stdout_to(path: Path):
-    """Point file descriptor 1 at `path` while PyFlink starts its JVM: the JVM (and the Python
-    workers it starts) inherit it, so what Flink prints never mixes into our results on stdout."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    saved, target = os.dup(1), os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(target, 1)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(target)
-
-
-def _with_dedup_window(plan_json: str, dedup_window: Duration) -> str:
-    """The compiled plan with a state TTL on the deduplication of orderIds alone: totals never
-    expire, the memory of counted orderIds after `dedup_window`. (`table.exec.state.ttl` would set
-    one TTL for every operator, and SQL hints reach only joins and group aggregations.)
-
-    Its nodes are numbered from 1, as in a fresh JVM: an operator's state is found by a uid made of
-    its node's number, which counts on across the plans of one JVM, so the warm client's second plan
-    of a query would not fit the checkpoint of its first (or of a run that planned it alone)."""
-    plan = json.loads(plan_json)
-    number = {node["id"]: index for index, node in enumerate(sorted(plan["nodes"], key=lambda n: n["id"]), 1)}
-    for node in plan["nodes"]:
-        node["id"] = number[node["id"]]
-        if node["type"].startswith("stream-exec-deduplicate"):
-            for state in node.get("state", []):
-                state["ttl"] = f"{dedup_window.millis} ms"
-    for edge in plan["edges"]:
-        edge["source"], edge["target"] = number[edge["source"]], number[edge["target"]]
-    return json.dumps(plan)
 
 
 def _set(t_env, key: str, value: str) -> None:
@@ -109,7 +38,7 @@ def _environment(setup: list[str], heap: str, options: dict[str, str] | None = N
     # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
     # JVM_ARGS come last, so an -Xmx there wins)
     os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
-    with _stdout_to(JVM_OUTPUT):
+    with stdout_to(JVM_OUTPUT):
         t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for key, value in (options or {}).items():
         _set(t_env, key, value)
@@ -123,8 +52,8 @@ def _environment(setup: list[str], heap: str, options: dict[str, str] | None = N
     return t_env
 
 
-def plan_of(script_statements: list[str], heap: str) -> str:
-    """Flink's plan of the job a script submits (EXPLAIN), without running it: the operators, which
+def explain(script_statements: list[str], heap: str) -> str:
+    """Flink's EXPLAIN of the job a script submits (EXPLAIN), without running it: the operators, which
     of them share a task, and every expression each one computes."""
     try:
         t_env = _environment(script_statements[:-1], heap)
@@ -132,7 +61,7 @@ def plan_of(script_statements: list[str], heap: str) -> str:
         with t_env.execute_sql(f"EXPLAIN {job}").collect() as rows:
             return next(rows)[0]
     except Exception as error:
-        raise explain(error) from None
+        raise one_line(error) from None
 
 
 class Job:
@@ -145,7 +74,7 @@ class Job:
             self._t_env = _environment(statements[:-1], heap, options)
             self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
-            raise explain(error) from None
+            raise one_line(error) from None
         self.job_id = str(self._result.get_job_client().get_job_id())
 
     def _submit(self, statement: str, dedup_window: Duration | None):
@@ -159,7 +88,7 @@ class Job:
         statement_set = self._t_env._j_tenv.createStatementSet()
         for insert in statements(body.group(1)):
             statement_set.addInsertSql(insert)
-        plan = _with_dedup_window(statement_set.compilePlan().asJsonString(), dedup_window)
+        plan = with_dedup_window(statement_set.compilePlan().asJsonString(), dedup_window)
         reference = get_gateway().jvm.org.apache.flink.table.api.PlanReference.fromJsonString(plan)
         return TableResult(self._t_env._j_tenv.loadPlan(reference).execute())
 
@@ -168,7 +97,7 @@ class Job:
         try:
             self._result.wait()
         except Exception as error:
-            raise explain(error) from None
+            raise one_line(error) from None
 
     def stop(self, savepoint_dir: Path | None) -> str:
         """Stop the job, with a savepoint in `savepoint_dir` to continue from when there is one."""

@@ -7,54 +7,20 @@ that shows a console run's results in the SQL client (`for_client` below).
 """
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import time
-from dataclasses import dataclass
 
 import jinja2
 
-from lesson3.analyses import Analysis, Event
+from lesson3.analyses import Analysis
 from lesson3.connection import Connection
+from lesson3.outputs import outputs
 from lesson3.paths import ANALYSES, SQL, UDFS, connector_jar
 from lesson3.pipeline import Pipeline
 from lesson3.settings import STARTUP_MODES, Settings
-
-@dataclass(frozen=True)
-class Output:
-    """One event of an analysis as a `--sink kafka` table: its columns and the query that fills it."""
-    event: Event
-    table: str
-    columns: list[tuple[str, str]]
-    query: str
-
-
-def outputs(analysis: Analysis) -> list[Output]:
-    """The analysis's events as rows of their own: the alerts where they happen (`when`, one row per
-    `for_each` element), the state after every order; each with the event's fields as columns."""
-    result = []
-    for event in (e for e in analysis.events if e.topic):
-        types = dict(analysis.columns)
-        source = analysis.name
-        if event.for_each:
-            element, array = event.for_each
-            types[element] = re.fullmatch(r"ARRAY<(.*)>", types[array]).group(1)
-            source += f" CROSS JOIN UNNEST({array}) AS crossed (`{element}`)"
-        columns = [(name, types[column]) for name, column in event.fields.items()]
-        select = ", ".join(f"`{column}` AS `{name}`" for name, column in event.fields.items())
-        where = f" WHERE {event.when}" if event.when else ""
-        result.append(Output(event, f"{event.topic}_topic", columns, f"SELECT {select} FROM {source}{where}"))
-    return result
-
-
-def python_functions() -> list[str]:
-    """The functions udfs/functions.py defines (`name = udf(...)` or `udaf(...)`), read without
-    importing PyFlink: each is registered under its own name."""
-    tree = ast.parse((UDFS / "functions.py").read_text(encoding="utf-8"))
-    return [node.targets[0].id for node in tree.body
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", None) in ("udf", "udaf")]
+from lesson3.sql_text import sql_string
+from lesson3.udf_names import python_functions
 
 
 def shared_steps(analyses: tuple[Analysis, ...]) -> list[str]:
@@ -63,12 +29,8 @@ def shared_steps(analyses: tuple[Analysis, ...]) -> list[str]:
     return list(dict.fromkeys(step for analysis in analyses for step in analysis.needs))
 
 
-def sql_string(text: str) -> str:
-    """A SQL string literal: quotes doubled, so a value from config cannot end it early."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """The templates of sql/ and analyses/, with the filters they use."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([SQL, ANALYSES]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["sql_string"] = sql_string
@@ -121,29 +83,8 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
     }
     # only jobs that read event time's watermark declare one (its rule costs a parse in the source)
     context["watermarked"] = context["order_time"] == "event_time" or context["exact_watermarks"]
-    env = _environment()
+    env = templates()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
     context["sql"] = env.get_template("macros.sql.j2").make_module(context)
     text = env.get_template("script.sql.j2").render(context)
     return re.sub(r"\n{3,}", "\n\n", text)
-
-
-def statements(script: str) -> list[str]:
-    """Split a script into statements the way Flink's SQL client does: at a ';' that ends a line.
-
-    An `EXECUTE STATEMENT SET BEGIN ... END;` block stays one statement.
-    """
-    result, current, in_set = [], [], False
-    for line in script.splitlines():
-        code = line.strip()
-        if not current and (not code or code.startswith("--")):
-            continue  # comments between statements are for readers of the script
-        current.append(line)
-        if code.upper().startswith("EXECUTE STATEMENT SET"):
-            in_set = True
-        if code.endswith(";") and not code.startswith("--") and (not in_set or code.upper() == "END;"):
-            result.append("\n".join(current).rstrip().rstrip(";"))
-            current, in_set = [], False
-    if any(line.strip() and not line.strip().startswith("--") for line in current):
-        result.append("\n".join(current))
-    return result

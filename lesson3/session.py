@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lesson3 import analyses, checkpoints, console, script, settings
+from lesson3 import analyses, checkpoints, console, script, settings, sql_text
 from lesson3.connection import Connection, ensure_topic, from_environment, ready
 from lesson3.errors import UserError
 from lesson3.infra import warm_client
@@ -89,7 +89,7 @@ def explain(request: Request) -> str:
     from lesson3 import flink_job
 
     chosen = plan(request)
-    return flink_job.plan_of(script.statements(script.render(chosen.settings, chosen.pipeline, from_environment())),
+    return flink_job.explain(sql_text.statements(script.render(chosen.settings, chosen.pipeline, from_environment())),
                              chosen.settings.state.heap)
 
 
@@ -112,7 +112,7 @@ def run(request: Request) -> int:
              else "local mini-cluster")
     say(f"Flink: {pipeline.name}: {chosen.start}; topic '{pipeline.topic}'{', bounded' if pipeline.bounded else ''}, "
         f"{pipeline.variant} variant, sink {pipeline.sink}, {where} ...")
-    statements = script.statements(script.render(config, pipeline, connection))
+    statements = sql_text.statements(script.render(config, pipeline, connection))
     watch = None
     if pipeline.sink == "print":
         memory = PrintedMemory(None if pipeline.bounded else pipeline.checkpoint_dir(config) / "console-printed.jsonl",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lesson3 import errors, flink_job, script, session
+from lesson3 import errors, flink_job, script, session, sql_text
 from lesson3.connection import from_environment
 from lesson3.infra import warm_server
 from lesson3.paths import UDFS
@@ -49,7 +49,7 @@ def warm_up(cluster: str) -> None:
     try:
         chosen = session.plan(session.Request(jobs=["all"], variant="udf", sink="blackhole", bounded=True,
                                               overrides=[f"cluster={cluster}"]))
-        statements = script.statements(script.render(chosen.settings, chosen.pipeline, from_environment()))
+        statements = sql_text.statements(script.render(chosen.settings, chosen.pipeline, from_environment()))
         rename = "SET 'pipeline.name' = 'warm-up of the warm client (cancelled at once)'"
         flink_job.Job(statements[:-1] + [rename, statements[-1]], HEAP, chosen.settings.state.dedup_window).stop(None)
     except errors.UserError as error:

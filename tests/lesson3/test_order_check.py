@@ -15,10 +15,10 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3.script import _environment
+from lesson3.script import templates
 from tests import model
 
-CHECK = _environment().get_template("order_check.sql.j2").module
+CHECK = templates().get_template("order_check.sql.j2").module
 VALID_ORDER = re.compile(CHECK.valid_order)
 AMOUNT_IN_RANGE = re.compile(f"^{CHECK.amount_in_range}$")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson3 import analyses, script, settings
+from lesson3 import analyses, script, settings, sql_text
 from lesson3.connection import MASK, Connection
 from lesson3.paths import ROOT
 from lesson3.pipeline import Pipeline
@@ -61,7 +61,7 @@ def test_thresholds_come_from_config():
 
 def test_statements_keep_a_statement_set_whole():
     text = script.render(settings.load(), Pipeline(ALL, sink="kafka"), LOCAL)
-    statements = script.statements(text)
+    statements = sql_text.statements(text)
     assert statements[-1].startswith("EXECUTE STATEMENT SET") and statements[-1].endswith("END")
     assert statements[-1].count("INSERT INTO") == 8  # dead letters + 3a + 2 x 3b + 2 x 3c + 2 x 3d
     assert all(not s.rstrip().endswith(";") for s in statements)

@@ -21,7 +21,8 @@ from decimal import Decimal as D
 import pytest
 
 from lesson3.paths import DEFAULT_CONFIG, UDFS, python_worker_env
-from lesson3.script import _environment, python_functions
+from lesson3.script import templates
+from lesson3.udf_names import python_functions
 from lesson3.settings import load
 
 # Importing PyFlink warns of its own deprecated APIs as it defines them, and its Python worker pulls in
@@ -71,7 +72,7 @@ def calls():
     settings = load(DEFAULT_CONFIG)
     context = {"settings": settings, "thresholds": settings.thresholds, "frequency": settings.frequency,
                "milestones": settings.milestones}
-    return _environment().get_template("variants/udf.sql.j2").make_module(context)
+    return templates().get_template("variants/udf.sql.j2").make_module(context)
 
 
 def run(env, sql: str):
