@@ -10,7 +10,8 @@ from lesson3 import analyses, local_cluster, session, settings
 from lesson3.connection import from_environment
 from lesson3.errors import UsageError, UserError
 from lesson3.infra import broker
-from lesson3.session import say
+from lesson3.printer import say
+from lesson3.request import Request
 
 OTHER_COMMANDS = """\
 other commands:
@@ -90,7 +91,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_jobs(argv: list[str]) -> int:
     args = parse_args(argv)
-    request = session.Request(
+    request = Request(
         jobs=args.jobs, variant=args.variant, sink=args.sink, topic=args.topic, bounded=args.bounded,
         startup=args.startup, fresh=args.fresh, output_format=args.output_format, config=args.config,
         overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else [])

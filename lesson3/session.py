@@ -1,101 +1,40 @@
-"""One run of analyses, from what the user asked to the job's end: where to start (a retained
-checkpoint, or empty state from an offset), the script, the submission, the console.
-
-The runner parses the command line and hands a Request here.
+"""One run of analyses, from what the user asked (a Request, lesson3/request.py) to the job's end:
+the script, the submission, the results shown (lesson3/printer.py) until the job ends or Ctrl-C.
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from lesson3 import analyses, checkpoints, console, script, settings, sql_text
+from lesson3 import checkpoints, console, script, sql_text
 from lesson3.connection import Connection, ensure_topic, from_environment, ready
 from lesson3.errors import UserError
 from lesson3.infra import warm_client
-from lesson3.paths import ROOT
-from lesson3.pipeline import Pipeline
 from lesson3.printed import PrintedMemory
-
-
-def say(message: str) -> None:
-    """Progress and status: stderr, so stdout carries only results."""
-    print(message, file=sys.stderr, flush=True)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the user asked for (the runner's options)."""
-    jobs: list[str]
-    variant: str = "udf"
-    sink: str = "print"
-    topic: str | None = None
-    bounded: bool = False
-    startup: str | None = None        # --from; None: continue, else the config's default
-    fresh: bool = False
-    output_format: str = "text"
-    config: Path | None = None
-    overrides: list[str] = field(default_factory=list)
-    command: str = ""                 # as typed, for the --sql header
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The request worked out once: settings, the pipeline, and why it starts where it does."""
-    settings: settings.Settings
-    pipeline: Pipeline
-    start: str                        # the start, in words
-
-    @property
-    def resuming(self) -> bool:
-        return self.pipeline.resume_from is not None
-
-
-def plan(request: Request) -> Plan:
-    config = settings.load(request.config, request.overrides)
-    topic = settings.name(request.topic, "--topic") if request.topic else config.kafka.topic
-    # empty state reads from earliest unless told otherwise, or totals would restart from zero at the
-    # committed offsets (the seed's "orders=1" trap); a bounded run always starts over (sql/settings.sql.j2)
-    startup = request.startup or ("earliest" if request.bounded or request.fresh else config.kafka.startup)
-    pipeline = Pipeline(analyses.select(request.jobs), variant=request.variant, sink=request.sink, topic=topic,
-                        bounded=request.bounded, startup=startup)
-    checkpoint = None
-    if not (request.startup or request.fresh or request.bounded):
-        checkpoint = checkpoints.latest(pipeline.checkpoint_dir(config))
-    if checkpoint:
-        where = checkpoint.relative_to(ROOT) if checkpoint.is_relative_to(ROOT) else checkpoint
-        start = f"continuing from checkpoint {where}"
-        pipeline = dataclasses.replace(pipeline, resume_from=checkpoint)
-    else:
-        reason = (" (bounded: a fresh analysis of the topic)" if request.bounded
-                  else " (--from given: the last run's checkpoint is not used)" if request.startup
-                  else " (--fresh)" if request.fresh else "")
-        start = f"starting with empty state, reading from {startup}{reason}"
-    return Plan(config, pipeline, start)
+from lesson3.printer import ResultPrinter, say
+from lesson3.request import Choice, Request, choose
 
 
 def sql(request: Request, reveal_secrets: bool) -> str:
     """The script `run` would execute, for Flink's SQL client."""
-    chosen = plan(request)
+    chosen = choose(request)
     return script.render(chosen.settings, chosen.pipeline, from_environment(), reveal_secrets=reveal_secrets,
                          command=request.command, for_client=True)
 
 
 def explain(request: Request) -> str:
-    """Flink's plan of the job `run` would submit, without running it (no broker needed)."""
+    """Flink's EXPLAIN of the job `run` would submit, without running it (no broker needed)."""
     from lesson3 import flink_job
 
-    chosen = plan(request)
+    chosen = choose(request)
     return flink_job.explain(sql_text.statements(script.render(chosen.settings, chosen.pipeline, from_environment())),
                              chosen.settings.state.heap)
 
 
 def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
-    chosen = plan(request)
+    chosen = choose(request)
     config, pipeline = chosen.settings, chosen.pipeline
     connection = ready(from_environment(), progress=say)
     ensure_topic(connection.client_config(), pipeline.topic)
@@ -117,44 +56,11 @@ def run(request: Request) -> int:
     if pipeline.sink == "print":
         memory = PrintedMemory(None if pipeline.bounded else pipeline.checkpoint_dir(config) / "console-printed.jsonl",
                                resuming=chosen.resuming)
-        watch = Console(pipeline, request.output_format, memory)
+        watch = ResultPrinter(pipeline, request.output_format, memory)
     return _supervise(chosen, connection, statements, watch, warm)
 
 
-class Console:
-    """Prints a console run's result rows as the seed's lines or JSON, each once, and counts them."""
-
-    def __init__(self, pipeline: Pipeline, output_format: str, memory: PrintedMemory):
-        self.pipeline, self.output_format, self.memory = pipeline, output_format, memory
-        self.changelog = console.Changelog()
-        self.dead_letter_places: set[tuple] = set()
-        self.results = self.dead_letters = 0
-
-    def show(self, row: dict) -> None:
-        if "op" in row:  # a change of an updating table
-            row = self.changelog.row(row)
-            if row is None:
-                return
-        if row["analysis"] == "dead_letter":
-            place = (row["partition"], row["offset"])
-            if place in self.dead_letter_places:  # written again after a restart of the job
-                return
-            self.dead_letter_places.add(place)
-            self.dead_letters += 1
-            say(f"⚠ set aside bad record #{self.dead_letters} (partition {row['partition']}, "
-                f"offset {row['offset']}): {row['error']} -> {self.pipeline.dead_letter_topic}")
-            return
-        if not self.memory.first_time(analyses.registry()[row["analysis"]], row):
-            return  # written again after a restart from a checkpoint: shown before
-        self.results += 1
-        for line in console.lines(row, self.output_format):
-            print(line, flush=True)
-
-    def summary(self) -> str:
-        return f"{self.results} results, {self.dead_letters} bad records set aside on {self.pipeline.dead_letter_topic}"
-
-
-def _supervise(chosen: Plan, connection: Connection, statements: list[str], watch: Console | None,
+def _supervise(chosen: Choice, connection: Connection, statements: list[str], watch: ResultPrinter | None,
                warm: bool) -> int:
     """Submit the job, show its results until it ends or Ctrl-C, then stop it (with a savepoint)."""
     from lesson3 import flink_job, monitor

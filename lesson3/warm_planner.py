@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lesson3 import errors, flink_job, script, session, sql_text
+from lesson3 import errors, flink_job, script, sql_text
 from lesson3.connection import from_environment
 from lesson3.infra import warm_server
 from lesson3.paths import UDFS
+from lesson3.request import Request, choose
 from lesson3.settings import Duration
 
 MODULE = "lesson3.warm_planner"  # what `python -m` runs (under `-m` this module's __name__ is __main__)
@@ -47,8 +48,8 @@ def warm_up(cluster: str) -> None:
     cluster's tasks, took 11 s more here and saved about half a second of the first run.) A failure
     (a config that does not load, say) only leaves the warming to the first run."""
     try:
-        chosen = session.plan(session.Request(jobs=["all"], variant="udf", sink="blackhole", bounded=True,
-                                              overrides=[f"cluster={cluster}"]))
+        chosen = choose(Request(jobs=["all"], variant="udf", sink="blackhole", bounded=True,
+                                overrides=[f"cluster={cluster}"]))
         statements = sql_text.statements(script.render(chosen.settings, chosen.pipeline, from_environment()))
         rename = "SET 'pipeline.name' = 'warm-up of the warm client (cancelled at once)'"
         flink_job.Job(statements[:-1] + [rename, statements[-1]], HEAP, chosen.settings.state.dedup_window).stop(None)
