@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run the lesson's Flink SQL analyses on Kafka orders: `python runner.py 3d`, `python runner.py 3b 3d`."""
+"""Run the Flink SQL analyses of analyses/ on Kafka orders: `python runner.py JOB [JOB ...]`."""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +34,8 @@ def epilog() -> str:
                                                                   if a.in_all) + ") in one Flink job"))
     width = max(len(job) for job, _ in listed)
     jobs = "\n".join(f"  {job:<{width}}  {text}" for job, text in listed)
-    return (f"jobs (several run as one Flink job over one read of the topic, e.g. `3b 3d`):\n{jobs}\n\n"
+    example = " ".join(job for job, _ in listed[1:4:2])  # two of them
+    return (f"jobs (several run as one Flink job over one read of the topic, e.g. `{example}`):\n{jobs}\n\n"
             + OTHER_COMMANDS)
 
 

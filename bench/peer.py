@@ -32,6 +32,7 @@ from typing import Callable, Iterator
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from lesson3 import analyses
 from lesson3 import settings as config
 from lesson3.infra import broker
 
@@ -39,6 +40,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal(0)
 LIMIT = Decimal(1_000_000)
 STRING_FIELDS = ("orderId", "customerId", "category")
+JOB = {analysis.name: analysis.id for analysis in analyses.registry().values()}  # the peer's results name them so
 BATCH = 10_000          # records per consume() call
 IDLE_TIMEOUT_S = 30     # nothing to read this long before the end offsets: give up
 
@@ -178,17 +180,17 @@ def _customer_results(rules: Rules, customers: dict, customer: str, amount: Deci
     before = state[0]
     total = state[0] = before + amount
     n = state[1] = state[1] + 1
-    results = [{"job": "3a", "kind": "totals", "customerId": customer, "total": total, "orders": n}]
+    results = [{"job": JOB["customer_totals"], "kind": "totals", "customerId": customer, "total": total, "orders": n}]
     tier, previous = rules.tier(total), rules.tier(before)
     if tier != previous:
-        results.append({"job": "3b", "kind": "tier_change", "customerId": customer, "tier": tier,
+        results.append({"job": JOB["vip_tiers"], "kind": "tier_change", "customerId": customer, "tier": tier,
                         "previousTier": previous})
-    results.append({"job": "3b", "kind": "tier", "customerId": customer, "tier": tier, "total": total, "orders": n})
+    results.append({"job": JOB["vip_tiers"], "kind": "tier", "customerId": customer, "tier": tier, "total": total, "orders": n})
     frequency = rules.frequency(n)
     if n == 1 or frequency != rules.frequency(n - 1):
-        results.append({"job": "3c", "kind": "frequency_change", "customerId": customer, "frequency": frequency,
+        results.append({"job": JOB["order_frequency"], "kind": "frequency_change", "customerId": customer, "frequency": frequency,
                         "order": n})
-    results.append({"job": "3c", "kind": "frequency", "customerId": customer, "orders": n, "frequency": frequency})
+    results.append({"job": JOB["order_frequency"], "kind": "frequency", "customerId": customer, "orders": n, "frequency": frequency})
     return results
 
 
@@ -202,11 +204,11 @@ def _category_results(rules: Rules, categories: dict, category: str, amount: Dec
     n = state[1] = state[1] + 1
     if amount > state[2]:
         state[2] = amount
-    results = [{"job": "3d", "kind": "milestone", "category": category, "milestone": milestone}
+    results = [{"job": JOB["category_spending"], "kind": "milestone", "category": category, "milestone": milestone}
                for milestone in rules.milestones if before < milestone <= total]
     cents = int(total * 100)
     avg = Decimal((2 * cents + n) // (2 * n)) / 100  # half-up: floor(cents / n + 1/2)
-    results.append({"job": "3d", "kind": "category", "category": category, "total": total, "orders": n,
+    results.append({"job": JOB["category_spending"], "kind": "category", "category": category, "total": total, "orders": n,
                     "avg": avg.quantize(CENT), "max": state[2]})
     return results
 

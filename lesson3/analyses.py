@@ -1,4 +1,4 @@
-"""The registry of analyses: every folder under analyses/ with an analysis.yml is one.
+"""The registry of analyses: every folder under analyses/ (or $ANALYSES_DIR) with an analysis.yml is one.
 
 Everything that lists analyses asks here: the runner's JOB choices and --help, the banners, the
 script's views and sinks, the console, the benchmark and the tests.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import yaml
 
@@ -57,10 +58,8 @@ class Analysis:
     dead_letters: str | None = None  # a view of the orders it could not count (error, record_value, ...)
     changelog: str | None = None     # an updating table: the column whose change between update-before
                                      # and update-after the console announces
-
-    @property
-    def template(self) -> str:
-        return f"{self.name}/{self.name}.sql.j2"
+    template: str = ""               # its view: the folder's one .sql.j2 file, relative to the analyses' root
+    model: Path | None = None        # its rule for the tests' model (tests/model.py): the folder's model.py
 
 
 def _event(raw: dict) -> Event:
@@ -72,14 +71,22 @@ def _event(raw: dict) -> Event:
                  append=bool(raw.get("append", False)))
 
 
-def _analysis(folder) -> Analysis:
+def _template(folder: Path) -> str:
+    views = sorted(folder.glob("*.sql.j2"))
+    if len(views) != 1:
+        raise UsageError(f"{folder} must hold one view (a .sql.j2 file), not {len(views)}")
+    return f"{folder.name}/{views[0].name}"
+
+
+def _analysis(folder: Path) -> Analysis:
     raw = yaml.safe_load((folder / "analysis.yml").read_text(encoding="utf-8"))
     return Analysis(id=str(raw["id"]), name=folder.name, title=raw["title"], help=raw["help"],
                     banner=tuple(raw["banner"]), key=raw["key"], needs=tuple(raw.get("needs", ())),
                     columns=dict(raw["columns"]), events=tuple(_event(e) for e in raw["events"]),
                     position=raw.get("position"), in_all=bool(raw.get("in_all", False)),
                     windows=bool(raw.get("windows", False)), dead_letters=raw.get("dead_letters"),
-                    changelog=raw.get("changelog"))
+                    changelog=raw.get("changelog"), template=_template(folder),
+                    model=folder / "model.py" if (folder / "model.py").is_file() else None)
 
 
 @cache
