@@ -2,14 +2,21 @@
 
 It shares no code with the jobs (not udfs/, not sql/): it reads the raw record values the way
 the contract describes them and computes every event the jobs must print, in order per key.
+What is common to all analyses is here (validation, deduplication, the filter, event time); each
+analysis's own rule is the model.py beside its view (analyses/<name>/model.py), found by the registry.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from lesson3 import analyses
 
 CENT = Decimal("0.01")
 
@@ -66,34 +73,22 @@ def half_up(value: Decimal, places: str = "0.01") -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def _utc(ms: int) -> datetime:
+def utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
 
-def _favorite(per_category: dict) -> str:
-    """Most orders; ties: the larger total in it; then alphabetically first."""
+def favorite(per_category: dict) -> str:
+    """Most orders; ties: the larger total in it; then alphabetically first (hourly and segments)."""
     return min(per_category, key=lambda c: (-per_category[c][0], -per_category[c][1], c))
 
 
-def _segment(orders: int, total: Decimal, avg: Decimal, share: Decimal, rules: Rules) -> str:
-    if orders == 1:
-        return "NEW_CUSTOMER"
-    if total >= rules.segment_high_value:
-        return "HIGH_VALUE"
-    if orders >= rules.frequent_orders:
-        return "FREQUENT_BUYER"
-    if orders >= rules.focus_min_orders and share >= rules.focus_share:
-        return "CATEGORY_FOCUSED"
-    if avg < rules.low_avg:
-        return "PRICE_SENSITIVE"
-    return "STANDARD"
-
-
-def _tier(total: Decimal, rules: Rules) -> str:
+def tier(total: Decimal, rules: Rules) -> str:
+    """A running total's tier (3B's rule; segments shows it too)."""
     return "PREMIUM" if total >= rules.premium else "VIP" if total >= rules.vip else "REGULAR"
 
 
-def _frequency(n: int, rules: Rules) -> str:
+def frequency(n: int, rules: Rules) -> str:
+    """An order count's frequency class (3C's rule; segments shows it too)."""
     if n >= rules.frequent:
         return "FREQUENT"
     if n >= rules.regular:
@@ -116,19 +111,78 @@ class Expected:
         return len(self.bad_offsets)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A valid order, counted once, that reaches the analyses: with its offset and event time."""
+    offset: int
+    order: dict
+    time_ms: int | None
+    watermark: int | None            # the event time before this order, less the watermark delay
+
+    @property
+    def customer(self) -> str:
+        return self.order["customerId"]
+
+    @property
+    def category(self) -> str:
+        return self.order["category"]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.order["amount"]
+
+
+class Running:
+    """A running total and count per key (the shared step customer_running, and 3D's per category)."""
+
+    def __init__(self):
+        self._state: dict = defaultdict(lambda: [Decimal("0.00"), 0])
+
+    def add(self, key: str, amount: Decimal) -> tuple[Decimal, Decimal, int]:
+        """(the total before, the total after, the count after) this amount."""
+        state = self._state[key]
+        before = state[0]
+        state[0] += amount
+        state[1] += 1
+        return before, state[0], state[1]
+
+
+class Rule:
+    """An analysis's rule for the model (its folder's model.py defines `Model(Rule)`): `order` sees
+    every counted order in offset order, `end` the end of a bounded run; both add to `result`."""
+
+    def __init__(self, job: str, rules: Rules):
+        self.job, self.rules = job, rules
+
+    def order(self, counted: Counted, result: Expected) -> None:
+        raise NotImplementedError
+
+    def end(self, result: Expected) -> None:
+        """Nothing by default: only windows wait for the end."""
+
+
+def _module(path: Path):
+    name = f"analysis_model_{path.parent.name}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def rules_of_analyses(rules: Rules) -> list[Rule]:
+    """One rule per analysis of the registry that has a model.py beside its view."""
+    return [_module(analysis.model).Model(analysis.id, rules)
+            for analysis in analyses.registry().values() if analysis.model]
+
+
 def expected(values: list[bytes | None], rules: Rules = Rules(), record_times: list | None = None) -> Expected:
     """Every event of every analysis for these record values (in offset order, one partition).
     `record_times`: the Kafka record timestamps, the event time of orders without their own."""
     result = Expected()
     seen: set[str] = set()
     newest = None                                     # the newest event time of a valid record: the watermark
-    last_time: dict[str, int] = {}                    # alerts: a customer's previous counted order
-    windows: dict = {}                                # hourly: (customer, window start) -> [orders, total, max, {category: [n, total]}]
-    closed_up_to = None                               # hourly: windows ending at or before this have fired
-    profile: dict = defaultdict(lambda: [0, Decimal("0.00"), None, {}])  # segments
-    customer_total, customer_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
-    category_total, category_orders = defaultdict(lambda: Decimal("0.00")), defaultdict(int)
-    category_max: dict[str, Decimal] = {}
+    each = rules_of_analyses(rules)
     for offset, value in enumerate(values):
         order = valid_order(value)
         if order is None:
@@ -141,98 +195,14 @@ def expected(values: list[bytes | None], rules: Rules = Rules(), record_times: l
         if order["orderId"] in seen:
             continue
         seen.add(order["orderId"])
-        customer, category, amount = order["customerId"], order["category"], order["amount"]
-        if rules.categories and category not in rules.categories:
+        if rules.categories and order["category"] not in rules.categories:
             continue
-
-        # hourly: windows whose end the watermark has passed fire before this order is placed
-        if watermark is not None:
-            _fire_windows(result, windows, lambda end: end - 1 <= watermark)
-        start = time_ms - time_ms % rules.window_ms if time_ms is not None else None
-        if start is not None and watermark is not None and start + rules.window_ms - 1 <= watermark:
-            result.late_offsets.append(offset)
-        elif start is not None:
-            w = windows.setdefault((customer, start, start + rules.window_ms), [0, Decimal("0.00"), amount, {}])
-            w[0] += 1
-            w[1] += amount
-            w[2] = max(w[2], amount)
-            w[3].setdefault(category, [0, Decimal("0.00")])
-            w[3][category][0] += 1
-            w[3][category][1] += amount
-
-        if amount > rules.high_value:
-            result.events["alerts", customer].append(
-                {"job": "alerts", "kind": "high_value", "orderId": order["orderId"], "customerId": customer,
-                 "amount": amount, "category": category})
-        previous = last_time.get(customer)
-        if previous is not None and time_ms is not None and 0 <= time_ms - previous < rules.rapid_window_ms:
-            result.events["alerts", customer].append(
-                {"job": "alerts", "kind": "rapid", "orderId": order["orderId"], "customerId": customer,
-                 "gapMs": time_ms - previous})
-        if time_ms is not None:
-            last_time[customer] = time_ms
-
-        p = profile[customer]
-        p[0] += 1
-        p[1] += amount
-        p[2] = amount if p[2] is None else max(p[2], amount)
-        p[3].setdefault(category, [0, Decimal("0.00")])
-        p[3][category][0] += 1
-        p[3][category][1] += amount
-        favorite = _favorite(p[3])
-        share, avg = half_up(Decimal(p[3][favorite][0]) / p[0]), half_up(p[1] / p[0])
-        result.profiles[customer].append(
-            {"job": "segments", "kind": "segment", "customerId": customer,
-             "segment": _segment(p[0], p[1], avg, share, rules), "orders": p[0], "total": p[1], "avg": avg,
-             "max": p[2], "favoriteCategory": favorite, "favoriteShare": share,
-             "tier": _tier(p[1], rules), "frequency": _frequency(p[0], rules)})
-
-        before = customer_total[customer]
-        customer_total[customer] += amount
-        customer_orders[customer] += 1
-        total, n = customer_total[customer], customer_orders[customer]
-        result.events["3a", customer].append(
-            {"job": "3a", "kind": "totals", "customerId": customer, "total": total, "orders": n})
-        if _tier(total, rules) != _tier(before, rules):
-            result.events["3b", customer].append(
-                {"job": "3b", "kind": "tier_change", "customerId": customer, "tier": _tier(total, rules),
-                 "previousTier": _tier(before, rules)})
-        result.events["3b", customer].append(
-            {"job": "3b", "kind": "tier", "customerId": customer, "tier": _tier(total, rules),
-             "total": total, "orders": n})
-        if n == 1 or _frequency(n, rules) != _frequency(n - 1, rules):
-            result.events["3c", customer].append(
-                {"job": "3c", "kind": "frequency_change", "customerId": customer,
-                 "frequency": _frequency(n, rules), "order": n})
-        result.events["3c", customer].append(
-            {"job": "3c", "kind": "frequency", "customerId": customer, "orders": n,
-             "frequency": _frequency(n, rules)})
-
-        before = category_total[category]
-        category_total[category] += amount
-        category_orders[category] += 1
-        category_max[category] = max(category_max.get(category, amount), amount)
-        total, n = category_total[category], category_orders[category]
-        for milestone in rules.milestones:
-            if before < milestone <= total:
-                result.events["3d", category].append(
-                    {"job": "3d", "kind": "milestone", "category": category, "milestone": milestone})
-        result.events["3d", category].append(
-            {"job": "3d", "kind": "category", "category": category, "total": total, "orders": n,
-             "avg": (total / n).quantize(CENT, rounding=ROUND_HALF_UP), "max": category_max[category]})
-    _fire_windows(result, windows, lambda end: True)  # a bounded run closes every open window at its end
+        counted = Counted(offset, order, time_ms, watermark)
+        for rule in each:
+            rule.order(counted, result)
+    for rule in each:
+        rule.end(result)
     return result
-
-
-def _fire_windows(result: Expected, windows: dict, closed) -> None:
-    for key in sorted(k for k in windows if closed(k[2])):
-        customer, start, end = key
-        orders, total, largest, per_category = windows.pop(key)
-        result.events["hourly", customer].append(
-            {"job": "hourly", "kind": "hourly", "customerId": customer,
-             "windowStart": _utc(start).strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "windowEnd": _utc(end).strftime("%Y-%m-%dT%H:%M:%SZ"), "orders": orders, "total": total,
-             "avg": half_up(total / orders), "max": largest, "topCategory": _favorite(per_category)})
 
 
 def events_by_key(json_lines: list[str]) -> dict:
