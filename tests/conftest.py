@@ -95,10 +95,10 @@ class Run:
     stderr: str
 
 
-def run_runner(*args: str, timeout: int = 240) -> Run:
-    """`python runner.py ARGS` exactly as a user types it."""
+def run_runner(*args: str, timeout: int = 240, env: dict | None = None) -> Run:
+    """`python runner.py ARGS` exactly as a user types it (`env`: variables added to the environment)."""
     done = subprocess.run([sys.executable, str(ROOT / "runner.py"), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
     return Run(done.returncode, done.stdout.splitlines(), done.stderr)
 
 
