@@ -29,21 +29,6 @@ def _root_cause(text: str) -> str:
     return causes[-1] if causes else text.strip().splitlines()[0]
 
 
-def explain(error: Exception) -> UserError:
-    """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log.
-
-    Flink quotes a table's options in its errors, the JAAS config among them: the secret is
-    masked in both."""
-    text = mask_secret(str(error))
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOG, "a", encoding="utf-8") as log:
-        log.write(mask_secret(traceback.format_exc()) + "\n")
-    for pattern, kind, advice in KNOWN_CAUSES:
-        if re.search(pattern, text):
-            return kind(advice)
-    return UserError(f"the Flink job failed: {_root_cause(text)[:400]} (full trace: {LOG})")
-
-
 def one_line(error: Exception) -> UserError:
     """One line for a Flink/Py4J failure; the whole trace goes to .data/logs/runner.log.
 

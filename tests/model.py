@@ -161,6 +161,14 @@ class Rule:
         """Nothing by default: only windows wait for the end."""
 
 
+class RunningRule(Rule):
+    """A rule over a running total and count per key (`self.running`)."""
+
+    def __init__(self, job: str, rules: Rules):
+        super().__init__(job, rules)
+        self.running = Running()
+
+
 def _module(path: Path):
     name = f"analysis_model_{path.parent.name}"
     if name not in sys.modules:

@@ -2,13 +2,13 @@
 (the exact quotient, half-up once) and max, and each milestone once, when the total first reaches it."""
 from decimal import ROUND_HALF_UP
 
-from tests.model import CENT, Rule, Running
+from tests.model import CENT, RunningRule
 
 
-class Model(Rule):
+class Model(RunningRule):
     def __init__(self, job, rules):
         super().__init__(job, rules)
-        self.running, self.largest = Running(), {}
+        self.largest = {}
 
     def order(self, counted, result):
         category, amount = counted.category, counted.amount

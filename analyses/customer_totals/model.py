@@ -1,12 +1,8 @@
 """This analysis's rule for the tests' model (tests/model.py): a customer's running total and count."""
-from tests.model import Rule, Running
+from tests.model import RunningRule
 
 
-class Model(Rule):
-    def __init__(self, job, rules):
-        super().__init__(job, rules)
-        self.running = Running()
-
+class Model(RunningRule):
     def order(self, counted, result):
         _, total, n = self.running.add(counted.customer, counted.amount)
         result.events[self.job, counted.customer].append(

@@ -1,13 +1,9 @@
 """This analysis's rule for the tests' model (tests/model.py): the frequency class of a customer's
 order count, and a change on every change of class, the first order included."""
-from tests.model import Rule, Running, frequency
+from tests.model import RunningRule, frequency
 
 
-class Model(Rule):
-    def __init__(self, job, rules):
-        super().__init__(job, rules)
-        self.running = Running()
-
+class Model(RunningRule):
     def order(self, counted, result):
         _, _, n = self.running.add(counted.customer, counted.amount)
         now = frequency(n, self.rules)
