@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import Field, dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable, get_type_hints
@@ -148,7 +148,7 @@ def _milestones(value, key: str) -> tuple[Decimal, ...]:
     return tuple(amounts)
 
 
-def key(check: Callable) -> field:
+def key(check: Callable) -> Field:
     """A config key whose YAML value `check(value, dotted path)` turns into its typed value (or a UsageError)."""
     return field(metadata={"check": check})
 
