@@ -167,7 +167,7 @@ def report(settings, config_args: list[str]) -> list[str]:
         if settings.checkpoint.dir.is_dir() else []
     if not folders:
         lines.append(f"Pipelines: none has state in {_where(settings.checkpoint.dir)} yet "
-                     "(run one: python runner.py 3a)")
+                     f"(run one: python runner.py {next(iter(analyses.registry()))})")
         return lines
     running = _running_jobs(settings)
     lines.append(f"Pipelines with state in {_where(settings.checkpoint.dir)} ({len(folders)}):")
