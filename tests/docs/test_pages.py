@@ -19,8 +19,8 @@ ANALYSIS_PAGES = ["3a-customer-totals", "3b-vip-tiers", "3c-order-frequency", "3
                   "alerts", "hourly", "segments"]
 CONCEPT_PAGES = ["checkpoints", "event-time", "changelog", "bad-records", "sql-client", "udfs"]
 # Words of a project's history: git keeps that, the docs say what is true now.
-HISTORY = re.compile(r"\bsession\b|\bprevious (run|version|table|commit)|\bearlier\b|before \(|we changed",
-                     re.IGNORECASE)
+HISTORY = re.compile(r"\b(this|last|previous|earlier|next) session\b|\bprevious (run|version|table|commit)\b"
+                     r"|\bearlier\b|before \(|\bwe (changed|tried)\b|\bin git history\b", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
