@@ -9,9 +9,10 @@ A page marks each block of output with the command that makes it:
     <!-- /output -->
 
 The part before the first ` | ` is the command; the rest is a shell pipeline its output goes through.
-Every block that shows the shared run (SHARED_RUN) is served from ONE bounded Flink run over one
-topic of fixed orders (ORDERS): a Flink run costs tens of seconds here. Other commands (`--sql`,
-`--help`) are cheap and run as they are. Times, job ids and the run's own topic name are normalised.
+Each command runs once, however many blocks show it: a Flink run costs tens of seconds here, so the
+pages excerpt one shared run of every analysis (SHARED_RUN). A command that names the docs' topic
+runs over a new topic of its own, seeded with the same fixed orders (docs_values). Times, job ids,
+paths and the run's own topic name are normalised.
 
     python scripts/docs_output.py              rewrite the blocks of every page
     python scripts/docs_output.py --check      exit 1 and show the difference when a page is out of date
@@ -83,11 +84,23 @@ def seed(topic: str) -> None:
 
     broker.start(progress=lambda message: None)
     ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, 1)
+    if records_on(topic):  # a second seeding would look like a redelivery of every order
+        raise SystemExit(f"error: {topic} already holds records; seed a new topic: --topic NAME")
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True})
     for value in docs_values():
         producer.produce(topic, value)
     if producer.flush(30) != 0:
         raise SystemExit(f"error: could not write the docs' orders to {topic}")
+
+
+def records_on(topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+    from lesson3.infra import broker
+
+    consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": "docs-count"})
+    low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    consumer.close()
+    return high - low
 
 
 def read_topic(topic: str) -> list[str]:
