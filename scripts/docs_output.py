@@ -16,7 +16,7 @@ paths and the run's own topic name are normalised.
 
     python scripts/docs_output.py              rewrite the blocks of every page
     python scripts/docs_output.py --check      exit 1 and show the difference when a page is out of date
-    python scripts/docs_output.py seed         put the docs' orders on the topic docs-orders (to try the commands)
+    python scripts/docs_output.py load         put the docs' orders on the topic docs-orders (to try the pages' commands)
     python scripts/docs_output.py read TOPIC   print every record value of a topic (a dead-letter topic, say)
     ... | python scripts/docs_output.py view NAME...  only the statements that create these views, with their comments
 """
@@ -77,15 +77,15 @@ def docs_values() -> list[bytes]:
     return values + [redelivery] + [order.encode() for order in EXTRA_ORDERS]
 
 
-def seed(topic: str) -> None:
+def load_orders(topic: str) -> None:
     from confluent_kafka import Producer
     from lesson3.connection import ensure_topic
     from lesson3.infra import broker
 
     broker.start(progress=lambda message: None)
     ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, 1)
-    if records_on(topic):  # a second seeding would look like a redelivery of every order
-        raise SystemExit(f"error: {topic} already holds records; seed a new topic: --topic NAME")
+    if records_on(topic):  # loading them twice would look like a redelivery of every order
+        raise SystemExit(f"error: {topic} already holds records; load them onto a new topic: --topic NAME")
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True})
     for value in docs_values():
         producer.produce(topic, value)
@@ -183,7 +183,7 @@ class Outputs:
         if DOCS_TOPIC not in command:
             return execute(command, DOCS_TOPIC)
         self.topics[command] = topic = f"{DOCS_TOPIC}-{uuid.uuid4().hex[:8]}"
-        seed(topic)
+        load_orders(topic)
         return execute(command, topic)
 
 
@@ -241,13 +241,13 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(line for line in __doc__.splitlines()
                                                      if line.startswith(("    python scripts", "    ... |"))))
-    parser.add_argument("action", nargs="?", choices=["seed", "read", "view"], help="see below")
+    parser.add_argument("action", nargs="?", choices=["load", "read", "view"], help="see below")
     parser.add_argument("names", nargs="*", help="read: the topic; view: the views' names")
     parser.add_argument("--check", action="store_true", help="only check; exit 1 when a page is out of date")
-    parser.add_argument("--topic", default=DOCS_TOPIC, help=f"seed: the topic (default {DOCS_TOPIC})")
+    parser.add_argument("--topic", default=DOCS_TOPIC, help=f"load: the topic (default {DOCS_TOPIC})")
     args = parser.parse_args(argv)
-    if args.action == "seed":
-        seed(args.topic)
+    if args.action == "load":
+        load_orders(args.topic)
         print(f"{len(docs_values())} records on {args.topic}", file=sys.stderr)
     elif args.action == "read":
         print("".join(value + "\n" for value in read_topic(args.names[0])), end="")
@@ -260,4 +260,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from lesson3.errors import UserError
+
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except UserError as error:  # Kafka down, say: one line, the contract's exit code
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
