@@ -86,7 +86,7 @@ def load_orders(topic: str) -> None:
     ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, 1)
     if records_on(topic):  # loading them twice would look like a redelivery of every order
         raise SystemExit(f"error: {topic} already holds records; load them onto a new topic: --topic NAME")
-    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True})
+    producer = Producer({"bootstrap.servers": broker.BOOTSTRAP, "enable.idempotence": True, "log_level": 3})
     for value in docs_values():
         producer.produce(topic, value)
     if producer.flush(30) != 0:
