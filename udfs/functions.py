@@ -14,7 +14,7 @@ TOTAL = DataTypes.DECIMAL(38, 2)
 
 # deterministic=False only so that the planner makes each call once: it copies a deterministic call
 # into every expression that uses its result (3B's tier is shown and compared), which doubled the
-# Python calls per order (README: Speed). Each call still depends on its arguments alone.
+# Python calls per order (docs/performance.md). Each call still depends on its arguments alone.
 customer_tier = udf(rules.customer_tier, result_type=DataTypes.STRING(), deterministic=False)
 order_frequency = udf(rules.order_frequency, result_type=DataTypes.STRING(), deterministic=False)
 # The milestones come as separate constants: Flink has no ARRAY literal, so an ARRAY[...] argument
