@@ -22,9 +22,12 @@ other commands:
   python runner.py status [--set K=V]         the broker, the cluster, every pipeline with state: last
                                               checkpoint, lag, dead letters, the command that continues it
   python runner.py dashboard [--port N]       a live web page of the --sink kafka results (http://localhost:8050)
+  python runner.py db start|stop|status       the views' PostgreSQL (--sink postgres) on 127.0.0.1:5432 (views.port)
+  python runner.py db psql [PSQL_ARGS...]     psql on the views' database: -At -c SQL, -f FILE, or interactive
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
-on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or authentication refused.
+on demand). Views: VIEWS_DATABASE_URL (environment or .env) names another PostgreSQL than the embedded one.
+Exit codes: 0 done, 2 usage or config error, 3 Kafka or the views' database unreachable or authentication refused.
 """
 
 
@@ -115,6 +118,28 @@ def run_service(name: str, service, argv: list[str]) -> int:
     return 0
 
 
+def run_db(argv: list[str]) -> int:
+    """`python runner.py db start|stop|status|psql [PSQL_ARGS...]`: the views' PostgreSQL."""
+    from lesson3.infra import database
+
+    if not argv or argv[0] not in ("start", "stop", "status", "psql") or (argv[0] != "psql" and len(argv) != 1):
+        raise UsageError("usage: python runner.py db start|stop|status, or python runner.py db psql [PSQL_ARGS...]")
+    port = settings.load().views.port
+    views = database.from_environment(port)
+    if argv[0] == "psql":
+        if views.embedded and not database.running():
+            database.start(port, say)
+        database.check(views)
+        database.psql_exec(views, argv[1:])
+    if not views.embedded:  # nothing of ours to start or stop: say which database is used, and whether it answers
+        database.check(views)
+        print(f"Database: VIEWS_DATABASE_URL names {views.shown}, which answers (nothing embedded to {argv[0]})")
+        return 0
+    actions = {"start": lambda: database.start(port, say), "stop": database.stop, "status": lambda: database.status(port)}
+    print(f"Database: {actions[argv[0]]()}")
+    return 0
+
+
 def run_sql_client(argv: list[str]) -> int:
     parser = ArgumentParser(prog="python runner.py sql-client",
                             description="Flink's SQL client (embedded) with the Kafka connector and the project's "
@@ -173,6 +198,8 @@ def main(argv: list[str]) -> int:
             return run_service("kafka", broker, argv[1:])
         if argv[:1] == ["cluster"]:
             return run_service("cluster", flink_cluster, argv[1:])
+        if argv[:1] == ["db"]:
+            return run_db(argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
         if argv[:1] == ["status"]:

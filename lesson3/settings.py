@@ -124,6 +124,11 @@ class Console:
 
 
 @dataclass(frozen=True)
+class Views:
+    port: int                         # the embedded PostgreSQL's port (VIEWS_DATABASE_URL: another database)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
     kafka: Kafka
@@ -144,6 +149,7 @@ class Settings:
     buffer_timeout: Duration
     python: Python
     console: Console
+    views: Views
 
 
 def _read_yaml(path: Path) -> dict:
@@ -335,6 +341,7 @@ def validate(raw: dict) -> Settings:
             status_interval=_duration(raw["console"]["status_interval"], "console.status_interval"),
             web_ui_port=_port(raw["console"]["web_ui_port"], "console.web_ui_port"),
         ),
+        views=Views(port=_port(raw["views"]["port"], "views.port")),
     )
 
 
