@@ -13,6 +13,7 @@ from lesson3.infra import broker
 from lesson3.infra import cluster as flink_cluster
 from lesson3.session import say
 
+SINKS = ("print", "kafka", "postgres", "blackhole")
 OTHER_COMMANDS = """\
 other commands:
   python runner.py kafka start|stop|status    the embedded Apache Kafka broker on localhost:9092
@@ -75,9 +76,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--topic", help="source topic (default: kafka.topic in config)")
     parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
                         help="console format; json prints only JSON objects on stdout (default text)")
-    parser.add_argument("--sink", choices=("print", "kafka", "blackhole"), default="print",
-                        help="print: the console; kafka: a topic per analysis event; blackhole: discard "
-                             "(default print)")
+    parser.add_argument("--sink", dest="sinks", action="append", choices=SINKS,
+                        help="print: the console; kafka: a topic per analysis event; postgres: a table per "
+                             "analysis event in PostgreSQL (see `db` below); blackhole: discard (default "
+                             "print); repeatable: `--sink kafka --sink postgres` writes both from one job")
     parser.add_argument("--variant", choices=("udf", "builtin"), default="udf",
                         help="udf: rules as Python functions (default); builtin: the same in plain SQL")
     parser.add_argument("--cluster", metavar="HOST:PORT",
@@ -94,8 +96,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_jobs(argv: list[str]) -> int:
     args = parse_args(argv)
+    # one name for a set of sinks, whatever their order on the command line (its pipeline's name)
+    sink = "-".join(s for s in SINKS if s in (args.sinks or ["print"]))
     request = session.Request(
-        jobs=args.jobs, variant=args.variant, sink=args.sink, topic=args.topic, bounded=args.bounded,
+        jobs=args.jobs, variant=args.variant, sink=sink, topic=args.topic, bounded=args.bounded,
         startup=args.startup, fresh=args.fresh, output_format=args.output_format, config=args.config,
         overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else [])
         + (["console.status_interval=0s"] if args.no_status else []),

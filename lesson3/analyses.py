@@ -27,6 +27,8 @@ class Event:
     for_each: tuple[str, str] | None = None  # (element name, ARRAY column): one event per element
     whole: tuple[str, ...] = ()     # money fields written without cents in JSON (milestones)
     append: bool = False            # a result that is never updated (a closed window)
+    key: tuple[str, ...] = ()       # the fields that name one alert or window (--sink postgres: its table's key)
+    table: str | None = None        # its table with --sink postgres, when it has no topic
 
     @property
     def is_alert(self) -> bool:
@@ -78,7 +80,7 @@ def _event(raw: dict) -> Event:
     return Event(kind=raw["kind"], fields=fields if isinstance(fields, dict) else {f: f for f in fields},
                  text=raw["text"], topic=raw.get("topic"), when=raw.get("when"),
                  for_each=next(iter(for_each.items())) if for_each else None, whole=tuple(raw.get("whole", ())),
-                 append=bool(raw.get("append", False)))
+                 append=bool(raw.get("append", False)), key=tuple(raw.get("key", ())), table=raw.get("table"))
 
 
 def _analysis(folder) -> Analysis:

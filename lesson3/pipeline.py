@@ -16,11 +16,15 @@ from lesson3.settings import Settings
 class Pipeline:
     analyses: tuple[Analysis, ...]
     variant: str = "udf"              # udf | builtin
-    sink: str = "print"               # print | kafka | blackhole
+    sink: str = "print"               # print | kafka | postgres | blackhole, or several joined by '-'
     topic: str = "orders"
     bounded: bool = False
     startup: str = "group-offsets"    # earliest | latest | group-offsets
     resume_from: Path | None = None   # a retained checkpoint to continue from
+
+    @property
+    def sinks(self) -> tuple[str, ...]:
+        return tuple(self.sink.split("-"))
 
     @property
     def identity(self) -> str:

@@ -18,7 +18,7 @@ from lesson3.monitor import age, size
 from lesson3.paths import ROOT
 from lesson3.pipeline import Pipeline
 
-FOLDER = re.compile(r"lesson3-(?P<job>.+?)-(?P<variant>udf|builtin)-(?P<sink>print|kafka|blackhole)"
+FOLDER = re.compile(r"lesson3-(?P<job>.+?)-(?P<variant>udf|builtin)-(?P<sink>(?:print|kafka|postgres|blackhole)(?:-(?:kafka|postgres|blackhole))*)"
                     r"(?P<bounded>-bounded)?-(?P<topic>[A-Za-z0-9._-]+)")
 
 
@@ -42,7 +42,7 @@ def resume_command(pipeline: Pipeline, config_args: list[str]) -> str:
         jobs = [analyses.ALL]
     words = ["python", "runner.py", *jobs, "--topic", pipeline.topic]
     words += ["--variant", pipeline.variant] if pipeline.variant != "udf" else []
-    words += ["--sink", pipeline.sink] if pipeline.sink != "print" else []
+    words += [word for sink in pipeline.sinks if sink != "print" for word in ("--sink", sink)]
     return shlex.join(words + config_args)
 
 
