@@ -95,7 +95,8 @@ def _changes(analysis: Analysis, tables: list[Table]) -> Table:
 
 def dead_letter_table() -> Table:
     return Table(DEAD_LETTERS, (("error", "STRING"), ("raw", "STRING"), ("partition", "INT"), (snake("offset"), "BIGINT"),
-                                ("seen_at", "TIMESTAMP(3)")), ("partition", snake("offset")))
+                                ("seen_at", "TIMESTAMP(3)")), ("partition", snake("offset")),
+                 "SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP(3)) FROM dead_letters")
 
 
 def every_table(outputs) -> list[Table]:
@@ -111,7 +112,7 @@ def quoted(name: str) -> str:
 def _table_ddl(schema: str, table: Table) -> str:
     name = f"{quoted(schema)}.{quoted(table.name)}"
     columns = [f"  {quoted(column)} {postgres_type(kind)}" for column, kind in table.columns]
-    columns.append(f"  {CHANGED_AT} timestamptz NOT NULL DEFAULT now()")
+    columns.append(f"  {CHANGED_AT} timestamptz NOT NULL DEFAULT clock_timestamp()")
     columns.append(f"  PRIMARY KEY ({', '.join(map(quoted, table.key))})")
     argument = _literal(table.position) if table.position else ""
     lines = [f"CREATE TABLE IF NOT EXISTS {name} (\n" + ",\n".join(columns) + "\n);",
@@ -167,7 +168,7 @@ BEGIN
   IF TG_NARGS > 0 AND (to_jsonb(NEW) ->> TG_ARGV[0])::numeric < (to_jsonb(OLD) ->> TG_ARGV[0])::numeric THEN
     RETURN NULL;
   END IF;
-  NEW.changed_at := now();
+  NEW.changed_at := clock_timestamp();
   RETURN NEW;
 END $$;"""
 

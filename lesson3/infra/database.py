@@ -173,8 +173,9 @@ def check(database: Database) -> None:
     done = _psql(database, ["-At", "-c", "SELECT 1"])
     if done.returncode == 0:
         return
-    cause = database.mask(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no answer")
-    cause = cause.removeprefix("psql: error: ")
+    # psql's message spans lines (the address, then the reason): one line here
+    cause = " ".join(line.strip() for line in done.stderr.splitlines() if line.strip()) or "no answer"
+    cause = database.mask(cause.removeprefix("psql: error: "))
     fix = ("see `python runner.py db status`, or `python runner.py db start`" if database.embedded else
            "check VIEWS_DATABASE_URL (host, port, user, password) and the network, or unset it to use the "
            "embedded database")
