@@ -206,3 +206,26 @@ def test_a_database_that_does_not_answer_is_exit_3_with_one_line_and_no_password
         error = done.stderr.strip().splitlines()[-1]
         assert error.startswith("error: the views' database at postgresql://shop@127.0.0.1:1/shop did not answer")
         assert "s3cret-pw" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+def test_printed_script_runs_in_the_sql_client_after_its_ddl(views_database, kafka, tmp_path):
+    """`--sql` with --sink postgres: the DDL file it names, run with `db psql -f`, then the script in
+    Flink's SQL client: the tables as the runner would leave them."""
+    import subprocess
+    import sys
+
+    topic = f"test-views-client-{uuid.uuid4().hex[:8]}"
+    values = seeded_values(300, seed=5, bad_ratio=0.02)
+    produce(topic, values)
+    printed = subprocess.run([sys.executable, "runner.py", "3a", "3d", "--variant", "builtin", "--sink", "postgres",
+                              "--bounded", "--topic", topic, "--sql", "--reveal-secrets"],
+                             cwd=ROOT, capture_output=True, text=True, check=True)
+    ddl = re.search(r"db psql -f ([^`\s]+)", printed.stdout).group(1)
+    assert ddl == str(views.ddl_file(topic))
+    assert subprocess.run([sys.executable, "runner.py", "db", "psql", "-q", "-f", ddl], cwd=ROOT).returncode == 0
+    script = tmp_path / "script.sql"
+    script.write_text(printed.stdout)
+    client = subprocess.run([sys.executable, "runner.py", "sql-client", "-f", str(script)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert "[ERROR]" not in client.stdout, client.stdout[-3000:]
+    assert_tables_match_model(views_database, topic, values, ["3a", "3d"])
