@@ -277,20 +277,28 @@ def _ascending(values: list, keys: list[str]) -> None:
             raise UsageError(f"config key '{high_key}' ({high}) must be above '{low_key}' ({low})")
 
 
-def validate(raw: dict) -> Settings:
-    """Typed, checked settings from the merged raw config."""
-    kafka, ck, state, python = raw["kafka"], raw["checkpoint"], raw["state"], raw["python"]
-    vip = _money(raw["thresholds"]["vip"], "thresholds.vip")
-    premium = _money(raw["thresholds"]["premium"], "thresholds.premium")
+def _thresholds(raw: dict) -> tuple[Decimal, Decimal]:
+    vip, premium = _money(raw["vip"], "thresholds.vip"), _money(raw["premium"], "thresholds.premium")
     _ascending([vip, premium], ["thresholds.vip", "thresholds.premium"])
-    freq_keys = ["occasional", "regular", "frequent"]
-    freq = {k: _count(raw["frequency"][k], f"frequency.{k}") for k in freq_keys}
-    _ascending([freq[k] for k in freq_keys], [f"frequency.{k}" for k in freq_keys])
-    milestones = raw["milestones"]
+    return vip, premium
+
+
+def _milestones(milestones) -> list[Decimal]:
     if not isinstance(milestones, list) or not milestones:
         raise UsageError(f"config key 'milestones' must be a list of amounts, got '{milestones}'")
     milestones = [_money(m, f"milestones[{i}]") for i, m in enumerate(milestones)]
     _ascending(milestones, [f"milestones[{i}]" for i in range(len(milestones))])
+    return milestones
+
+
+def validate(raw: dict) -> Settings:
+    """Typed, checked settings from the merged raw config."""
+    kafka, ck, state, python = raw["kafka"], raw["checkpoint"], raw["state"], raw["python"]
+    vip, premium = _thresholds(raw["thresholds"])
+    freq_keys = ["occasional", "regular", "frequent"]
+    freq = {k: _count(raw["frequency"][k], f"frequency.{k}") for k in freq_keys}
+    _ascending([freq[k] for k in freq_keys], [f"frequency.{k}" for k in freq_keys])
+    milestones = _milestones(raw["milestones"])
     checkpoint_dir = Path(str(ck["dir"]))
     return Settings(
         kafka=Kafka(
