@@ -19,6 +19,7 @@ from lesson3.paths import ROOT
 from tests import model
 from tests.conftest import produce, seeded_values
 from tests.e2e import live
+from tests.e2e.test_dashboard import browser  # noqa: F401  (the real-browser fixture)
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -229,3 +230,33 @@ def test_printed_script_runs_in_the_sql_client_after_its_ddl(views_database, kaf
                             capture_output=True, text=True, timeout=300)
     assert "[ERROR]" not in client.stdout, client.stdout[-3000:]
     assert_tables_match_model(views_database, topic, values, ["3a", "3d"])
+
+
+def test_the_dashboard_finds_a_customer_by_id_in_the_views(bounded_run, browser):
+    """A real browser: the search box shows the customer's profile from customer_profile, and the
+    page says how fresh the views are."""
+    from selenium.webdriver.common.by import By
+
+    from tests.e2e.test_dashboard import Dashboard, wait_for as wait_for_page
+
+    _, topic, values = bounded_run
+    customer, profiles = sorted(model.expected(values).profiles.items())[1]
+    dashboard = Dashboard("--set", f"kafka.topic={topic}")
+    try:
+        browser.get(dashboard.url)
+        wait_for_page(browser, lambda d: "newest change" in d.find_element(By.ID, "views-age").text,
+                      what="the views' freshness")
+        browser.find_element(By.ID, "find-id").send_keys(customer)
+        browser.find_element(By.CSS_SELECTOR, "#find button").click()
+        shown = wait_for_page(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f'#found table[data-customer="{customer}"]'),
+                              what="the customer's profile")[0]
+        cell = lambda name: shown.find_element(By.CSS_SELECTOR, f"td.{name}").text  # noqa: E731
+        assert (cell("total"), cell("orders"), cell("tier"), cell("segment")) == (
+            f"${profiles[-1]['total']:,.2f}", str(profiles[-1]["orders"]), profiles[-1]["tier"], profiles[-1]["segment"])
+        browser.find_element(By.ID, "find-id").clear()
+        browser.find_element(By.ID, "find-id").send_keys("customer_404")
+        browser.find_element(By.CSS_SELECTOR, "#find button").click()
+        wait_for_page(browser, lambda d: "no customer 'customer_404'" in d.find_element(By.ID, "found").text,
+                      what="a customer that is not there")
+    finally:
+        dashboard.stop()
