@@ -153,7 +153,7 @@ def profile_ddl(schema: str, tables: list[Table]) -> str:
     joins = "".join(f"\nLEFT JOIN {quoted(schema)}.{quoted(t.name)} {alias[t.name]} USING ({PROFILE_KEY})"
                     for t in keyed)
     return (f"CREATE OR REPLACE VIEW {quoted(schema)}.customer_profile AS\n"
-            f"SELECT {PROFILE_KEY},\n  {(',' + chr(10) + '  ').join(picked)}\n"
+            f"SELECT {PROFILE_KEY},\n  " + ",\n  ".join(picked) + "\n"
             f"FROM (\n  {customers}\n) customers{joins};")
 
 
