@@ -38,6 +38,14 @@ change as you run them again.
   an older state replayed after a restart never overwrites a newer one (a trigger compares `orders`).
 - `customer_profile` is a view: one row per customer, `total, orders, tier, frequency, segment`,
   NULL where an analysis did not run.
+- Faults: after kill -9 of the runner, the same command continues from the last checkpoint and
+  replays what no checkpoint covered; the replayed rows land on their own keys, so the tables end
+  exact with no row twice. When the database goes away during a run, the JDBC sink fails and Flink
+  restarts the job from its last checkpoint (`restart.attempts` x `restart.delay`, 6 x 10 s by
+  default) until it answers again. A run that starts while it does not answer ends at once: exit 3
+  and one line naming the database and the fix (its password never printed).
+- Cost: `python -m bench.run --jobs all --variants udf --sink postgres --label sink-postgres`
+  against the same with `--sink blackhole` (no figure measured yet).
 - Column names are the events' JSON fields in snake case; two are reserved words in PostgreSQL and
   Flink's JDBC connector does not quote names, so `order` is `order_number` and `offset` is `kafka_offset`.
 
