@@ -33,7 +33,9 @@ change as you run them again.
   so a row Flink writes again after a crash lands on itself; `dead_letters` is keyed by
   `(partition, kafka_offset)`.
 - `segment_changes` is written by the database: a trigger on `customer_segments` compares the old and
-  new row of each upsert (the changelog's update-before and update-after), keyed by customer and order count.
+  new row of each upsert (the changelog's update-before and update-after), keyed by customer and order count;
+  like the console's, a change is between two states the job wrote (Flink writes a customer's newest state
+  per bundle of orders, so two changes within one bundle show as one).
 - Every table has `changed_at`, when its row last changed; a row written again unchanged keeps it, and
   an older state replayed after a restart never overwrites a newer one (a trigger compares `orders`).
 - `customer_profile` is a view: one row per customer, `total, orders, tier, frequency, segment`,
