@@ -6,7 +6,7 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup run test bench kafka-stop dashboard
+.PHONY: setup run test bench kafka-stop dashboard views views-docs
 
 setup:
 	@scripts/setup.sh
@@ -28,6 +28,15 @@ bench: setup
 # http://localhost:8050; Ctrl-C stops all three. JOBS="all alerts" DASHBOARD_RATE=50 ARGS="--port 8060" change them.
 dashboard: setup
 	@JOBS="$(or $(JOBS),all)" RATE="$(or $(DASHBOARD_RATE),20)" scripts/dashboard.sh $(ARGS)
+
+# Lesson 4: the producer and `all alerts segments --sink postgres` live (PostgreSQL installed and started on
+# demand); in another terminal, `python runner.py db psql -f lesson4/1_top_customers.sql` and the others.
+views:
+	@$(MAKE) --no-print-directory run JOB="all alerts segments" ARGS="--sink postgres $(ARGS)"
+
+# docs/views.md: every lesson4/ query with its real output, from a bounded run over seeded orders.
+views-docs: setup
+	@$(PY) scripts/views_docs.py
 
 kafka-stop:
 	@$(PY) runner.py kafka stop

@@ -10,6 +10,7 @@ from lesson3 import analyses, local_cluster, session, settings
 from lesson3.connection import from_environment
 from lesson3.errors import UsageError, UserError
 from lesson3.infra import broker
+from lesson3.pipeline import SINKS
 from lesson3.printer import say
 from lesson3.request import Request
 
@@ -22,9 +23,12 @@ other commands:
   python runner.py status [--set K=V]         the broker, the cluster, every pipeline with state: last
                                               checkpoint, lag, dead letters, the command that continues it
   python runner.py dashboard [--port N]       a live web page of the --sink kafka results (http://localhost:8050)
+  python runner.py db start|stop|status       the views' PostgreSQL (--sink postgres) on 127.0.0.1:5432 (views.port)
+  python runner.py db psql [PSQL_ARGS...]     psql on the views' database: -At -c SQL, -f FILE, or interactive
 
 Kafka: with no CNFL_KAFKA_BROKER in the environment or .env, the embedded broker is used (started
-on demand). Exit codes: 0 done, 2 usage or config error, 3 Kafka unreachable or authentication refused.
+on demand). Views: VIEWS_DATABASE_URL (environment or .env) names another PostgreSQL than the embedded one.
+Exit codes: 0 done, 2 usage or config error, 3 Kafka or the views' database unreachable or authentication refused.
 """
 
 
@@ -73,9 +77,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--topic", help="source topic (default: kafka.topic in config)")
     parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
                         help="console format; json prints only JSON objects on stdout (default text)")
-    parser.add_argument("--sink", choices=("print", "kafka", "blackhole"), default="print",
-                        help="print: the console; kafka: a topic per analysis event; blackhole: discard "
-                             "(default print)")
+    parser.add_argument("--sink", dest="sinks", action="append", choices=SINKS,
+                        help="print: the console; kafka: a topic per analysis event; postgres: a table per "
+                             "analysis event in PostgreSQL (see `db` below); blackhole: discard (default "
+                             "print); repeatable: `--sink kafka --sink postgres` writes both from one job")
     parser.add_argument("--variant", choices=("udf", "builtin"), default="udf",
                         help="udf: rules as Python functions (default); builtin: the same in plain SQL")
     parser.add_argument("--cluster", metavar="HOST:PORT",
@@ -92,8 +97,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_jobs(argv: list[str]) -> int:
     args = parse_args(argv)
+    # one name for a set of sinks, whatever their order on the command line (its pipeline's name)
+    sink = "-".join(s for s in SINKS if s in (args.sinks or ["print"]))
     request = Request(
-        jobs=args.jobs, variant=args.variant, sink=args.sink, topic=args.topic, bounded=args.bounded,
+        jobs=args.jobs, variant=args.variant, sink=sink, topic=args.topic, bounded=args.bounded,
         startup=args.startup, fresh=args.fresh, output_format=args.output_format, config=args.config,
         overrides=args.overrides + ([f"cluster={args.cluster}"] if args.cluster else [])
         + (["console.status_interval=0s"] if args.no_status else []),
@@ -113,6 +120,28 @@ def run_service(name: str, service, argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in actions:
         raise UsageError(f"usage: python runner.py {name} start|stop|status")
     print(f"{name.capitalize()}: {actions[argv[0]]()}")
+    return 0
+
+
+def run_db(argv: list[str]) -> int:
+    """`python runner.py db start|stop|status|psql [PSQL_ARGS...]`: the views' PostgreSQL."""
+    from lesson3.infra import database
+
+    if not argv or argv[0] not in ("start", "stop", "status", "psql") or (argv[0] != "psql" and len(argv) != 1):
+        raise UsageError("usage: python runner.py db start|stop|status, or python runner.py db psql [PSQL_ARGS...]")
+    port = settings.load().views.port
+    views = database.from_environment(port)
+    if argv[0] == "psql":
+        if views.embedded and not database.running():
+            database.start(port, say)
+        database.check(views)
+        database.psql_exec(views, argv[1:])
+    if not views.embedded:  # nothing of ours to start or stop: say which database is used, and whether it answers
+        database.check(views)
+        print(f"Database: VIEWS_DATABASE_URL names {views.shown}, which answers (nothing embedded to {argv[0]})")
+        return 0
+    actions = {"start": lambda: database.start(port, say), "stop": database.stop, "status": lambda: database.status(port)}
+    print(f"Database: {actions[argv[0]]()}")
     return 0
 
 
@@ -174,6 +203,8 @@ def main(argv: list[str]) -> int:
             return run_service("kafka", broker, argv[1:])
         if argv[:1] == ["cluster"]:
             return run_service("cluster", local_cluster, argv[1:])
+        if argv[:1] == ["db"]:
+            return run_db(argv[1:])
         if argv[:1] == ["sql-client"]:
             return run_sql_client(argv[1:])
         if argv[:1] == ["status"]:

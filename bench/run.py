@@ -143,9 +143,9 @@ def heap_after_gc_mb(gc_log: Path) -> int | None:
     return round(max(after)) if after else None
 
 
-def run_job(job: str, variant: str, topic: str, extra: list[str]) -> dict:
+def run_job(job: str, variant: str, topic: str, extra: list[str], sink: str = "blackhole") -> dict:
     command = [sys.executable, str(ROOT / "runner.py"), job, "--variant", variant, "--bounded", "--from",
-               "earliest", "--sink", "blackhole", "--topic", topic, *extra]
+               "earliest", "--sink", sink, "--topic", topic, *extra]
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         gc_log = Path(scratch) / "gc.log"
         # PyFlink passes JVM_ARGS to the JVM it starts; the runner adds its heap size in front
@@ -218,16 +218,16 @@ def with_ratio(rows: list[dict], peer_rows: list[dict]) -> None:
 
 
 def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], variants: list[str],
-               extra: list[str]) -> list[dict]:
+               extra: list[str], sink: str = "blackhole") -> list[dict]:
     rows = []
     for job in jobs:
         for variant in variants:
             say(f"throughput: {job} {variant}: start-up run ...")
-            startup = run_job(job, variant, tiny_topic, extra)
+            startup = run_job(job, variant, tiny_topic, extra, sink)
             say(f"throughput: {job} {variant}: backlog run ({orders:,} orders) ...")
-            full = run_job(job, variant, topic, extra)
+            full = run_job(job, variant, topic, extra, sink)
             work = max(full["seconds"] - startup["seconds"], 0.001)
-            row = {"job": job, "variant": variant, "orders": orders, "startup_s": round(startup["seconds"], 1),
+            row = {"job": job, "variant": variant, "sink": sink, "orders": orders, "startup_s": round(startup["seconds"], 1),
                    "total_s": round(full["seconds"], 1), "orders_per_s": round(orders / work),
                    "flink_mb": full["flink_mb"], "heap_mb": full["heap_mb"],
                    "python_workers_mb": full["python_workers_mb"]}
@@ -424,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config overrides passed to every run (to compare settings)")
     parser.add_argument("--label", default="results", help="name of the output files in bench/")
+    parser.add_argument("--sink", choices=("blackhole", "postgres"), default="blackhole",
+                        help="where the jobs write: blackhole (the analyses alone) or postgres (the views' cost: "
+                             "compare `--jobs all --variants udf --sink postgres --label sink-postgres` with blackhole)")
     args = parser.parse_args(argv)
     extra = [part for override in args.overrides for part in ("--set", override)]
     say(f"Kafka: {broker.start(say)}")
@@ -431,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     load(topic, args.orders, args.customers)
     load(tiny, 1, 1)
     peer_rows = [] if args.skip_peer else peers(args.orders, topic, tiny, extra)
-    rows = throughput(args.orders, topic, tiny, args.jobs, args.variants, extra)
+    rows = throughput(args.orders, topic, tiny, args.jobs, args.variants, extra, args.sink)
     with_ratio([*rows, *peer_rows], peer_rows)
     results = {"machine": f"{os.cpu_count()} cores", "overrides": args.overrides, "throughput": rows,
                "peers": peer_rows}

@@ -28,6 +28,8 @@ class Event:
     for_each: tuple[str, str] | None = None  # (element name, ARRAY column): one event per element
     whole: tuple[str, ...] = ()     # money fields written without cents in JSON (milestones)
     append: bool = False            # a result that is never updated (a closed window)
+    key: tuple[str, ...] = ()       # the fields that name one alert or window (--sink postgres: its table's key)
+    table: str | None = None        # its table with --sink postgres, when it has no topic
 
     @property
     def is_alert(self) -> bool:
@@ -61,6 +63,15 @@ class Analysis:
     template: str = ""               # its view: the folder's one .sql.j2 file, relative to the analyses' root
     model: Path | None = None        # its rule for the tests' model (tests/model.py): the folder's model.py
 
+    @property
+    def row_columns(self) -> dict[str, str]:
+        """The columns of a row of its changes: the view's, and for an updating table the compared
+        column's value before the change (lesson3/console.py, Changelog; lesson3/views.py)."""
+        if not self.changelog:
+            return self.columns
+        return {**self.columns, f"previous_{self.changelog}": self.columns[self.changelog],
+                f"{self.changelog}_changed": "BOOLEAN"}
+
 
 def _event(raw: dict) -> Event:
     fields = raw["fields"]
@@ -68,7 +79,7 @@ def _event(raw: dict) -> Event:
     return Event(kind=raw["kind"], fields=fields if isinstance(fields, dict) else {f: f for f in fields},
                  text=raw["text"], topic=raw.get("topic"), when=raw.get("when"),
                  for_each=next(iter(for_each.items())) if for_each else None, whole=tuple(raw.get("whole", ())),
-                 append=bool(raw.get("append", False)))
+                 append=bool(raw.get("append", False)), key=tuple(raw.get("key", ())), table=raw.get("table"))
 
 
 def _template(folder: Path) -> str:

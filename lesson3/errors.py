@@ -17,3 +17,9 @@ class KafkaUnavailable(UserError):
     """Kafka unreachable or authentication refused (exit 3)."""
 
     exit_code = 3
+
+
+class DatabaseUnavailable(UserError):
+    """The views' database unreachable or refusing our credentials (exit 3, like Kafka)."""
+
+    exit_code = 3

@@ -22,6 +22,12 @@ def connector_jar() -> str:
     return jars[0].as_uri() if jars else (FLINK_JARS / "flink-sql-connector-kafka.jar").as_uri()
 
 
+def jdbc_jars() -> list[str]:
+    """The JDBC connector and PostgreSQL's driver (--sink postgres) as file:// URLs."""
+    names = ("flink-connector-jdbc-core-*.jar", "flink-connector-jdbc-postgres-*.jar", "postgresql-*.jar")
+    return [jar.as_uri() for name in names for jar in sorted(FLINK_JARS.glob(name))[:1]]
+
+
 def python_worker_env() -> dict:
     """Environment for the JVMs that run Python functions. In thread mode they run in an interpreter
     embedded in the JVM, which does not see the .venv unless its site-packages are on PYTHONPATH."""

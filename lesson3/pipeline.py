@@ -14,8 +14,11 @@ from lesson3.settings import Settings
 
 
 PREFIX = "lesson3"  # of the Flink job's name and its checkpoint folder's
-_IDENTITY = re.compile(r"(?P<jobs>.+?)-(?P<variant>udf|builtin)-(?P<sink>[a-z+]+)(?P<bounded>-bounded)?"
-                       r"-(?P<topic>[A-Za-z0-9._-]+)")
+# Where results go, in the order a set of them is named ('kafka-postgres', whatever the command's order).
+SINKS = ("print", "kafka", "postgres", "blackhole")
+_SINK = "|".join(SINKS)
+_IDENTITY = re.compile(rf"(?P<jobs>.+?)-(?P<variant>udf|builtin)-(?P<sink>(?:{_SINK})(?:-(?:{_SINK}))*)"
+                       r"(?P<bounded>-bounded)?-(?P<topic>[A-Za-z0-9._-]+)")
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ class Identity:
 class Pipeline:
     analyses: tuple[Analysis, ...]
     variant: str = "udf"              # udf | builtin
-    sink: str = "print"               # print | kafka | blackhole
+    sink: str = "print"               # print | kafka | postgres | blackhole, or several joined by '-'
     topic: str = "orders"
     bounded: bool = False
     startup: str = "group-offsets"    # earliest | latest | group-offsets
     resume_from: Path | None = None   # a retained checkpoint to continue from
+
+    @property
+    def sinks(self) -> tuple[str, ...]:
+        return tuple(self.sink.split("-"))
 
     @property
     def identity(self) -> Identity:

@@ -13,10 +13,12 @@ import time
 
 import jinja2
 
+from lesson3 import views
 from lesson3.analyses import Analysis
-from lesson3.connection import Connection
+from lesson3.connection import MASK, Connection
+from lesson3.infra.database import Database
 from lesson3.outputs import outputs
-from lesson3.paths import ANALYSES, SQL, UDFS, connector_jar
+from lesson3.paths import ANALYSES, SQL, UDFS, connector_jar, jdbc_jars
 from lesson3.pipeline import Pipeline
 from lesson3.settings import STARTUP_MODES, Settings
 from lesson3.sql_text import sql_string
@@ -38,11 +40,19 @@ def templates() -> jinja2.Environment:
     return env
 
 
+def postgres_tables(pipeline: Pipeline) -> list[views.Table]:
+    """The PostgreSQL tables a pipeline writes (--sink postgres), the dead letters' included."""
+    return [*(table for analysis in pipeline.analyses for table in views.analysis_tables(analysis, outputs(analysis))),
+            views.dead_letter_table()]
+
+
 def render(settings: Settings, pipeline: Pipeline, connection: Connection, reveal_secrets: bool = True,
-           command: str | None = None, for_client: bool = False) -> str:
+           command: str | None = None, for_client: bool = False, database: Database | None = None) -> str:
     """The whole SQL script of `pipeline`. `for_client`: with a tail for Flink's SQL client that
-    shows a console run's results as tables (the runner prints them itself)."""
+    shows a console run's results as tables (the runner prints them itself). `database`: where
+    --sink postgres writes."""
     analyses = pipeline.analyses
+    postgres = "postgres" in pipeline.sinks
     context = {
         "settings": settings,
         "thresholds": settings.thresholds,
@@ -50,7 +60,12 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "milestones": settings.milestones,
         "title": " + ".join(a.title for a in analyses) + f" ({pipeline.variant} variant, sink {pipeline.sink})",
         "command": command or f"{' '.join(a.id for a in analyses)} --sql",
-        "masked": connection.username is not None and not reveal_secrets,
+        "masked": (connection.username is not None or postgres) and not reveal_secrets,
+        "reveal_secrets": reveal_secrets,
+        "mask": MASK,
+        "database": database,
+        "postgres_tables": postgres_tables(pipeline) if postgres else [],
+        "views_ddl_file": views.ddl_file(pipeline.topic),
         "pipeline": pipeline,
         "analyses": analyses,
         "shared_steps": shared_steps(analyses),
@@ -62,9 +77,9 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "result_topic": lambda output: pipeline.result_topic(settings, output),
         "checkpoint_mode": settings.checkpoint.mode.upper().replace("-", "_"),
         # a bounded run starts over each time; only its transactional Kafka sink needs checkpoints
-        "checkpointed": not pipeline.bounded or pipeline.sink == "kafka",
+        "checkpointed": not pipeline.bounded or "kafka" in pipeline.sinks,
         "checkpoint_dir": pipeline.checkpoint_dir(settings).as_uri(),
-        "connector_jar": connector_jar(),
+        "connector_jar": ";".join([connector_jar(), *(jdbc_jars() if postgres else [])]),
         "python_executable": sys.executable,
         "udf_dir": str(UDFS),
         "functions": python_functions(),
@@ -86,5 +101,7 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
     env = templates()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
     context["sql"] = env.get_template("macros.sql.j2").make_module(context)
+    # each sink declares its tables, and all their INSERTs share one statement set: one job
+    context["sinks"] = [env.get_template(f"sinks/{sink}.sql.j2").make_module(context) for sink in pipeline.sinks]
     text = env.get_template("script.sql.j2").render(context)
     return re.sub(r"\n{3,}", "\n\n", text)

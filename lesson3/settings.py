@@ -238,6 +238,11 @@ class Console:
 
 
 @dataclass(frozen=True)
+class Views:
+    port: int = key(_port)            # the embedded PostgreSQL's (VIEWS_DATABASE_URL: another database)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable, validated and typed; the values come only from the YAML (and --set)."""
     kafka: Kafka
@@ -258,6 +263,7 @@ class Settings:
     buffer_timeout: Duration = key(_duration)
     python: Python
     console: Console
+    views: Views
 
 
 def _read_yaml(path: Path) -> dict:

@@ -36,7 +36,7 @@ def resume_command(pipeline: Pipeline, config_args: list[str]) -> str:
         jobs = [analyses.ALL]
     words = [*jobs, "--topic", pipeline.topic]
     words += ["--variant", pipeline.variant] if pipeline.variant != "udf" else []
-    words += ["--sink", pipeline.sink] if pipeline.sink != "print" else []
+    words += [word for sink in pipeline.sinks if sink != "print" for word in ("--sink", sink)]
     return rerun_command(words + config_args)
 
 

@@ -3,6 +3,7 @@
     state.py     the Board: topic records folded into the page's state (pure, unit-tested)
     follower.py  reads the result topics from their beginning, then follows them; the jobs' lag
     app.py       the Starlette app: the page, its static files, snapshots as server-sent events
+    views.py     one customer and the views' freshness, read from PostgreSQL (--sink postgres)
     static/      the page: plain HTML, CSS and JavaScript (no CDN, works offline)
 """
 from __future__ import annotations
@@ -60,9 +61,13 @@ def serve(config: str | None, overrides: list[str], host: str = DEFAULT_HOST, po
     print(f"Dashboard: http://{shown}:{port}/ (topic '{topic}': {len(found)} result topics "
           f"'{settings.kafka.results_prefix}.{topic}.*', Kafka at {connection.bootstrap}); Ctrl-C stops it",
           file=sys.stderr, flush=True)
+    from lesson3.dashboard.views import Views
+    from lesson3.infra import database
+
+    found_views = Views(database.from_environment(settings.views.port), topic)
     follower.start()
     try:
-        server = uvicorn.Server(uvicorn.Config(create_app(board), host=host, port=port, log_level="warning",
+        server = uvicorn.Server(uvicorn.Config(create_app(board, found_views), host=host, port=port, log_level="warning",
                                                access_log=False, timeout_graceful_shutdown=1,
                                                lifespan="off"))
         server.run()

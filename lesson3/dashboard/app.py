@@ -19,13 +19,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lesson3.dashboard.state import Board
+from lesson3.errors import UserError
 
 STATIC = Path(__file__).parent / "static"
 TICK_S = 0.2            # how often a stream looks for a change
 HEARTBEAT_S = 1.0       # a snapshot at least this often
 
 
-def create_app(board: Board) -> Starlette:
+def create_app(board: Board, views=None) -> Starlette:
+    """`views`: a lesson3.dashboard.views.Views, the views in PostgreSQL the page also reads."""
     async def index(request: Request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -47,9 +49,29 @@ def create_app(board: Board) -> Starlette:
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    async def customer(request: Request):
+        customer_id = request.path_params["customer_id"]
+        if views is None or len(customer_id) > 200:
+            return JSONResponse({"error": "no views in PostgreSQL"}, status_code=404)
+        try:
+            found = await asyncio.to_thread(views.customer, customer_id)
+        except UserError:
+            return JSONResponse({"error": f"no views of '{views.schema}' yet: run a job with --sink postgres"},
+                                status_code=503)
+        if found is None:
+            return JSONResponse({"error": f"no customer '{customer_id}' in the views"}, status_code=404)
+        return JSONResponse(found, headers={"Cache-Control": "no-store"})
+
+    async def freshness(request: Request):
+        answer = {"ok": False, "message": "no views database"} if views is None else \
+            await asyncio.to_thread(views.freshness)
+        return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
     return Starlette(routes=[
         Route("/", index),
         Route("/api/state", state),
+        Route("/api/customers/{customer_id}", customer),
+        Route("/api/views", freshness),
         Route("/events", events),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])

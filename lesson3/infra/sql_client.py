@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from lesson3.errors import UserError
-from lesson3.paths import DATA, FLINK_DATA, FLINK_JARS, connector_jar, python_worker_env
+from lesson3.paths import DATA, FLINK_DATA, FLINK_JARS, connector_jar, jdbc_jars, python_worker_env
 
 OPT_DIR = FLINK_DATA / "opt"
 LOG_DIR = DATA / "logs"
@@ -39,7 +39,10 @@ def command(file: str | None = None) -> tuple[list[str], dict]:
     _link_opt_jars()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     home = pyflink_home()
-    argv = ["bash", str(home / "bin" / "sql-client.sh"), "embedded", "--jar", connector_jar().removeprefix("file://")]
+    # the Kafka connector, and the JDBC connector with PostgreSQL's driver for --sink postgres scripts
+    jars = [connector_jar(), *jdbc_jars()]
+    argv = ["bash", str(home / "bin" / "sql-client.sh"), "embedded",
+            *(word for jar in jars for word in ("--jar", jar.removeprefix("file://")))]
     if file:
         if not Path(file).is_file():
             raise UserError(f"SQL file {file} not found")

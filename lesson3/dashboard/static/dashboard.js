@@ -127,6 +127,39 @@ function render(s, force = false) {
   renderAlerts(s);
 }
 
+// The views in PostgreSQL (--sink postgres): one customer by id, and how fresh the views are.
+const PROFILE = [["customer_id", "Customer"], ["total", "Total"], ["orders", "Orders"], ["tier", "Tier"],
+  ["frequency", "Frequency"], ["segment", "Segment"], ["avg", "Avg"], ["max", "Max"],
+  ["favorite_category", "Favorite category"], ["favorite_share", "Share"]];
+
+async function findCustomer(event) {
+  event.preventDefault();
+  const id = $("find-id").value.trim();
+  if (!id) return;
+  const answer = await fetch(`/api/customers/${encodeURIComponent(id)}`);
+  const found = await answer.json();
+  $("found").innerHTML = answer.ok
+    ? `<table class="profile" data-customer="${esc(found.customer_id)}"><tbody>` + PROFILE.map(([key, label]) =>
+      `<tr><th>${label}</th><td class="${key}">${esc(["total", "avg", "max"].includes(key) && found[key] !== null
+        ? money(found[key]) : found[key] ?? "–")}</td></tr>`).join("") + "</tbody></table>"
+    : `<p class="placeholder not-found">${esc(found.error)}</p>`;
+}
+
+async function showFreshness() {
+  try {
+    const v = await (await fetch("/api/views")).json();
+    $("views-age").textContent = !v.ok ? `views in PostgreSQL: none yet (${v.message})`
+      : v.newest === null ? `views of ${v.schema}: empty`
+      : `views of ${v.schema}: newest change ${v.age_s.toFixed(1)} s ago`;
+  } catch (error) {
+    $("views-age").textContent = "views in PostgreSQL: unknown";
+  }
+}
+
+$("find").addEventListener("submit", findCustomer);
+showFreshness();
+setInterval(showFreshness, 2000);
+
 $("more").addEventListener("click", () => { showAll = !showAll; if (last) render(last, true); });
 
 const source = new EventSource("/events");
