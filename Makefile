@@ -6,10 +6,14 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup run test bench kafka-stop dashboard
+.PHONY: setup setup-test run test bench kafka-stop dashboard
 
+# what running a job needs (no root, no apt); the tests add their own extras (the browser)
 setup:
 	@scripts/setup.sh
+
+setup-test: setup-test
+	@scripts/setup-test.sh
 
 run: setup
 	@$(PY) runner.py kafka start
@@ -18,7 +22,7 @@ run: setup
 	  echo "Producer: $(RATE) orders/s in the background (log: .data/producer.log). Ctrl-C stops both."; \
 	  $(PY) runner.py $(JOB) $(ARGS)
 
-test: setup
+test: setup-test
 	@$(PY) -m pytest
 
 bench: setup
