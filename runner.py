@@ -2,16 +2,19 @@
 """Run the lesson's Flink SQL analyses on Kafka orders: `python runner.py 3d`, `python runner.py 3b 3d`."""
 from __future__ import annotations
 
-import argparse
-import signal
-import sys
+from lesson3 import interrupts
 
-from lesson3 import analyses, session, settings
-from lesson3.connection import from_environment
-from lesson3.errors import UsageError, UserError
-from lesson3.infra import broker
-from lesson3.infra import cluster as flink_cluster
-from lesson3.session import say
+interrupts.install()  # before the imports that take a second: a Ctrl-C while they load ends in one line too
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+
+from lesson3 import analyses, session, settings  # noqa: E402
+from lesson3.connection import from_environment  # noqa: E402
+from lesson3.errors import UsageError, UserError  # noqa: E402
+from lesson3.infra import broker, gateway  # noqa: E402
+from lesson3.infra import cluster as flink_cluster  # noqa: E402
+from lesson3.session import say  # noqa: E402
 
 OTHER_COMMANDS = """\
 other commands:
@@ -159,15 +162,14 @@ def run_status(argv: list[str]) -> int:
     return 0
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+SERVICES = ("kafka", "cluster", "sql-client", "status", "dashboard")
 
 
 def main(argv: list[str]) -> int:
-    # Ctrl-C and `kill` stop a job the same clean way, even when started from a shell that ignores
-    # SIGINT for background commands (Python then installs no Ctrl-C handler of its own).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C and `kill` stop a job the same clean way (lesson3/interrupts.py), even when started from
+    # a shell that ignores SIGINT for background commands. The other commands end on KeyboardInterrupt.
+    if argv[:1] and argv[0] in SERVICES:
+        interrupts.running()
     try:
         if argv[:1] == ["kafka"]:
             return run_service("kafka", broker, argv[1:])
@@ -185,7 +187,9 @@ def main(argv: list[str]) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return interrupts.EXIT_CODE
+    finally:
+        gateway.end()  # the job has stopped, or none ran: the JVM and its workers end with the runner
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from typing import Callable
 
 from lesson3.connection import mask_secret
 from lesson3.errors import KafkaUnavailable, UsageError, UserError
+from lesson3.infra import gateway
 from lesson3.paths import DATA, python_worker_env
 from lesson3.script import statements
 from lesson3.settings import Duration
@@ -23,6 +25,8 @@ from lesson3.settings import Duration
 LOG = DATA / "logs" / "runner.log"
 JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
 USER_JVM_ARGS = os.environ.get("JVM_ARGS", "")
+PLANNING = "planning the job (Flink's JVM, the tables, the functions)"
+SUBMITTING = "submitting the job (its plan, the Python workers)"
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
 # Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
 KNOWN_CAUSES = [
@@ -103,6 +107,7 @@ def _environment(setup: list[str], heap: str):
     # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
     # JVM_ARGS come last, so an -Xmx there wins)
     os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
+    gateway.detach()
     with _stdout_to(JVM_OUTPUT):
         t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for statement in setup:
@@ -130,12 +135,20 @@ def plan_of(script_statements: list[str], heap: str) -> str:
         raise explain(error) from None
 
 
-class Job:
-    """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`."""
+def _quiet(step: str) -> None:
+    pass
 
-    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None):
+
+class Job:
+    """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`.
+    `progress` hears of each step as it begins: PLANNING, then SUBMITTING."""
+
+    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None,
+                 progress: Callable[[str], None] = _quiet):
         try:
+            progress(PLANNING)
             self._t_env = _environment(statements[:-1], heap)
+            progress(SUBMITTING)
             self._result = self._submit(statements[-1], dedup_window)
         except Exception as error:
             raise explain(error) from None
@@ -175,7 +188,7 @@ class Job:
             try:  # PyFlink 2.2's stop_with_savepoint calls a signature Flink 2 no longer has
                 canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
                 path = client._j_job_client.stopWithSavepoint(False, savepoint_dir.as_uri(), canonical).get()
-                return f"stopped with a savepoint ({path.removeprefix('file:')}); run the same command to continue"
+                return f"stopped with a savepoint ({path.removeprefix('file:')})"
             except Exception as error:  # no savepoint (the job may be failing): cancel, checkpoints stay
                 with open(LOG, "a", encoding="utf-8") as log:
                     log.write(f"stop with savepoint failed: {mask_secret(str(error))}\n")
