@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -27,6 +28,8 @@ JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
 USER_JVM_ARGS = os.environ.get("JVM_ARGS", "")
 PLANNING = "planning the job (Flink's JVM, the tables, the functions)"
 SUBMITTING = "submitting the job (its plan, the Python workers)"
+SAVEPOINT_WAIT_S = 30
+NOT_RUNNING_YET = "is not being executed at the moment"  # Flink's CheckpointException while tasks deploy
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
 # Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
 KNOWN_CAUSES = [
@@ -139,6 +142,26 @@ def _quiet(step: str) -> None:
     pass
 
 
+def _stop_with_savepoint(client, savepoint_dir: Path) -> str | None:
+    """The savepoint's path, or None when there is none (the job may be failing; its checkpoints stay).
+    A job stopped while its tasks are still being deployed refuses a savepoint: asked again, until
+    they run (or SAVEPOINT_WAIT_S)."""
+    from pyflink.java_gateway import get_gateway
+
+    # PyFlink 2.2's stop_with_savepoint calls a signature Flink 2 no longer has
+    canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+    deadline = time.monotonic() + SAVEPOINT_WAIT_S
+    while True:
+        try:
+            return client._j_job_client.stopWithSavepoint(False, savepoint_dir.as_uri(), canonical).get()
+        except Exception as error:
+            if NOT_RUNNING_YET not in str(error) or time.monotonic() > deadline:
+                with open(LOG, "a", encoding="utf-8") as log:
+                    log.write(f"stop with savepoint failed: {mask_secret(str(error))}\n")
+                return None
+            time.sleep(0.5)
+
+
 class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`.
     `progress` hears of each step as it begins: PLANNING, then SUBMITTING."""
@@ -178,20 +201,14 @@ class Job:
 
     def stop(self, savepoint_dir: Path | None) -> str:
         """Stop the job, with a savepoint in `savepoint_dir` to continue from when there is one."""
-        from pyflink.java_gateway import get_gateway
-
         try:
             client = self._result.get_job_client()
         except Exception:  # the Flink JVM is gone (it got the signal too): its checkpoints stay
             return "stopped (Flink had already ended; the next run continues from the last checkpoint)"
         if savepoint_dir is not None:
-            try:  # PyFlink 2.2's stop_with_savepoint calls a signature Flink 2 no longer has
-                canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
-                path = client._j_job_client.stopWithSavepoint(False, savepoint_dir.as_uri(), canonical).get()
+            path = _stop_with_savepoint(client, savepoint_dir)
+            if path:
                 return f"stopped with a savepoint ({path.removeprefix('file:')})"
-            except Exception as error:  # no savepoint (the job may be failing): cancel, checkpoints stay
-                with open(LOG, "a", encoding="utf-8") as log:
-                    log.write(f"stop with savepoint failed: {mask_secret(str(error))}\n")
         try:
             client.cancel().result()
         except Exception:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 
 # set in the JVM's environment and so in its Python workers': how a test tells this run's processes
 MARKER = "LESSON3_RUNNER_PID"
@@ -40,3 +41,18 @@ def end() -> None:
         except ProcessLookupError:
             pass  # ended already
         process.wait(5)
+
+
+def leave(code: int) -> None:
+    """Exit with `code`. Once a JVM was started, at once (its job has stopped and the last line is
+    said): Py4J's threads, still waiting on the JVM that `end()` killed, would print their traces on
+    the way out of an ordinary exit."""
+    if not _started:
+        sys.exit(code)
+    end()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe: nobody reads what is left
+    os._exit(code)
