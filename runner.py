@@ -188,9 +188,7 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return interrupts.EXIT_CODE
-    finally:
-        gateway.end()  # the job has stopped, or none ran: the JVM and its workers end with the runner
 
 
 if __name__ == "__main__":
-    gateway.leave(main(sys.argv[1:]))
+    gateway.leave(main(sys.argv[1:]))  # the job has stopped, or none ran: its JVM and workers end with the runner

@@ -65,8 +65,7 @@ def _handle(signum, frame) -> None:
         _state.pending = True
     if _state.mode != EXIT:
         return
-    gateway.end()
-    # os.write and os._exit: the main thread may be inside a print or a Py4J call, which must not
-    # go on (a buffered write would be re-entered; the Py4J call would fail loudly)
+    # os.write, and an exit at once: the main thread may be inside a print or a Py4J call, which
+    # must not go on (a buffered write would be re-entered; the Py4J call would fail loudly)
     os.write(2, f"Interrupted while {_state.doing}: no job was left running{_state.resume}\n".encode())
-    os._exit(EXIT_CODE)
+    gateway.leave(EXIT_CODE, flush=False)

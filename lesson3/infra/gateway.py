@@ -43,16 +43,20 @@ def end() -> None:
         process.wait(5)
 
 
-def leave(code: int) -> None:
-    """Exit with `code`. Once a JVM was started, at once (its job has stopped and the last line is
-    said): Py4J's threads, still waiting on the JVM that `end()` killed, would print their traces on
-    the way out of an ordinary exit."""
-    if not _started:
+def leave(code: int, flush: bool = True) -> None:
+    """Exit with `code`; once a JVM was started (or not `flush`ing), end it and exit at once.
+    Py4J's threads, still waiting on the killed JVM, would only print their traces on the way out of
+    an ordinary exit: the last line is said, so what is left of stdout and stderr goes to /dev/null.
+    `flush=False` from a signal handler, which may have interrupted a write to those streams."""
+    if flush and not _started:
         sys.exit(code)
-    end()
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.stdout, sys.stderr) if flush else ():
         try:
             stream.flush()
         except (OSError, ValueError):
             pass  # a closed pipe: nobody reads what is left
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    end()
     os._exit(code)
