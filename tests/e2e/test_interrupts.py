@@ -89,7 +89,7 @@ def interrupt(topic: str, tmp_path, when, sig: int, timeout_s: float = 240) -> I
             time.sleep(when)
         count = len(lines)
         os.killpg(job.pid, sig)
-        returncode = job.wait(90)
+        returncode = job.wait(150)
     finally:
         if job.poll() is None:
             os.killpg(job.pid, signal.SIGKILL)
