@@ -28,7 +28,7 @@ JVM_OUTPUT = DATA / "logs" / "flink-stdout.log"
 USER_JVM_ARGS = os.environ.get("JVM_ARGS", "")
 PLANNING = "planning the job (Flink's JVM, the tables, the functions)"
 SUBMITTING = "submitting the job (its plan, the Python workers)"
-SAVEPOINT_WAIT_S = 60  # deploying the Python workers took 40 s on a busy 2-core machine
+SAVEPOINT_WAIT_S = 60  # 30 s were not enough for the Python workers to deploy on a busy 2-core machine
 NOT_RUNNING_YET = "is not being executed at the moment"  # Flink's CheckpointException while tasks deploy
 SET_STATEMENT = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'$", re.IGNORECASE)
 # Root causes a user can act on, matched in a Java stack trace: (pattern, error class, advice).
