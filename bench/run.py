@@ -322,29 +322,62 @@ def first_result_s(job: str, variant: str, extra: list[str]) -> float:
     return round(elapsed, 1)
 
 
-def startup(extra: list[str], runs: int = 2) -> list[dict]:
-    """From the command to the first result, `runs` times each: on the mini-cluster (everything
-    starts), and on the local cluster through its warm client (started here if it is not running)."""
+def bare_first_row_s() -> float:
+    """Seconds from the command to the row a bare PyFlink job prints (bench/bare.py): the floor."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "bench.bare"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    line = next((line for line in process.stdout if "+I[" in line), None)
+    elapsed = time.monotonic() - started
+    process.communicate(timeout=120)
+    if line is None:
+        raise SystemExit("start-up: the bare PyFlink job printed no row")
+    return round(elapsed, 1)
+
+
+def _startup_rows(cases: list[tuple[str, str]], where: str, extra: list[str], runs: int) -> list[dict]:
+    """`runs` rounds, each the bare floor and then every case once, so that each case is measured
+    beside a floor of the same minute (the machine is shared: its load moves)."""
+    floor, seconds = [], {case: [] for case in cases}
+    for round_ in range(1, runs + 1):
+        say(f"start-up ({where}), round {round_}/{runs}: the bare PyFlink floor, then {len(cases)} runs ...")
+        floor.append(bare_first_row_s())
+        for job, variant in cases:
+            seconds[(job, variant)].append(first_result_s(job, variant, extra))
+    rows = [{"job": "bare PyFlink", "variant": "-", "where": "mini-cluster", "first_result_s": floor}]
+    for (job, variant), measured in seconds.items():
+        rows.append({"job": job, "variant": variant, "where": where, "first_result_s": measured,
+                     "x_floor": round(statistics.median(measured) / statistics.median(floor), 2)})
+    return rows
+
+
+STARTUP_CASES = [("3a", "builtin"), ("3b", "udf")]
+
+
+def startup(extra: list[str], runs: int = 2, cases=STARTUP_CASES, cluster_too: bool = True) -> list[dict]:
+    """From the command to the first result, `runs` times each, beside the bare PyFlink floor: on the
+    mini-cluster (everything starts), and on the local cluster through its warm client (started
+    here if it is not running)."""
     from lesson3.infra import cluster
 
-    cases = [("3a", "builtin"), ("3b", "udf")]
-    rows = []
-    for job, variant in cases:
-        say(f"start-up: {job} {variant} on the mini-cluster ...")
-        rows.append({"job": job, "variant": variant, "where": "mini-cluster",
-                     "first_result_s": [first_result_s(job, variant, extra) for _ in range(runs)]})
+    rows = _startup_rows(cases, "mini-cluster", extra, runs)
+    if not cluster_too:
+        return rows
     started_here = not cluster.overview()
     say(f"start-up: cluster {cluster.start(say)}")
     try:
-        for job, variant in cases:
-            say(f"start-up: {job} {variant} through the warm client ...")
-            rows.append({"job": job, "variant": variant, "where": "local cluster, warm client",
-                         "first_result_s": [first_result_s(job, variant, [*extra, "--cluster", cluster.ADDRESS])
-                                            for _ in range(runs)]})
+        rows += _startup_rows(cases, "local cluster, warm client", [*extra, "--cluster", cluster.ADDRESS], runs)[1:]
     finally:
         if started_here:
             cluster.stop()
     return rows
+
+
+def startup_lines(rows: list[dict]) -> list[str]:
+    return [f"first result, {row['job']} {row['variant']} on the {row['where']}: "
+            + ", ".join(f"{seconds} s" for seconds in row["first_result_s"])
+            + (f" (median {row['x_floor']}x the bare PyFlink floor)" if "x_floor" in row else "")
+            for row in rows]
 
 
 def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
@@ -414,9 +447,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config overrides passed to every run (to compare settings)")
     parser.add_argument("--label", default="results", help="name of the output files in bench/")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only the time to the first result of 3b udf on the mini-cluster, beside the bare "
+                             "PyFlink floor (3 rounds; no backlog, no local cluster); results in bench/startup.json")
     args = parser.parse_args(argv)
     extra = [part for override in args.overrides for part in ("--set", override)]
     say(f"Kafka: {broker.start(say)}")
+    if args.startup_only:
+        rows = startup(extra, runs=3, cases=[("3b", "udf")], cluster_too=False)
+        (OUT / "startup.json").write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "startup": rows},
+                                                     indent=2) + "\n")
+        print("\n".join(startup_lines(rows)))
+        return 0
     topic, tiny = f"bench-orders-{args.orders}-{args.customers}", "bench-orders-1"
     load(topic, args.orders, args.customers)
     load(tiny, 1, 1)
@@ -434,9 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows, peer_rows))
     if "latency" in results:
         print(f"\nlive latency: {results['latency']}")
-    for row in results.get("startup", []):
-        print(f"first result, {row['job']} {row['variant']} on the {row['where']}: "
-              + ", ".join(f"{seconds} s" for seconds in row["first_result_s"]))
+    for line in startup_lines(results.get("startup", [])):
+        print(line)
     return 0
 
 
