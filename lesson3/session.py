@@ -219,6 +219,7 @@ def _supervise(chosen: Plan, connection: Connection, statements: list[str], watc
         waiting = "; waiting for the first records" if watch else ""
         say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}{waiting}; Ctrl-C stops it")
         _follow(job, reader, watch)
+        interrupts.stopping()  # it has ended: a signal now would only cut the last line short
         outcome = "finished"
     except KeyboardInterrupt:
         interrupts.stopping()
