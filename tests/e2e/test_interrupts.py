@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from lesson3.infra import gateway
 from lesson3.paths import ROOT
 from tests.conftest import produce, seeded_values
+from tests.e2e.live import gone
 
 TRACES = ("Traceback", "py4j", "Py4J", "Exception")
 PROGRESS = ("Flink: ", "Kafka: ")  # lines the run may print between the signal's moment and its arrival
@@ -48,19 +48,6 @@ class Interrupted:
         lines = [line for line in self.after if line.strip() and not line.startswith(PROGRESS)]
         assert len(lines) == 1, self.stderr[-3000:]
         return lines[0]
-
-
-def processes_of(runner_pid: int) -> list[int]:
-    marker = f"{gateway.MARKER}={runner_pid}".encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ:
-                if marker in environ.read().split(b"\0"):
-                    found.append(int(pid))
-        except OSError:
-            pass  # gone meanwhile, or not ours to read
-    return found
 
 
 def interrupt(topic: str, tmp_path, when, sig: int, timeout_s: float = 240) -> Interrupted:
@@ -96,9 +83,7 @@ def interrupt(topic: str, tmp_path, when, sig: int, timeout_s: float = 240) -> I
             job.wait()
     for reader in readers:
         reader.join(10)
-    deadline = time.monotonic() + 10
-    while (left := processes_of(job.pid)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    left = gone(job.pid)
     for pid in left:  # not to disturb the next tests; the assertion says what was left
         os.kill(pid, signal.SIGKILL)
     return Interrupted(returncode, lines[:count], lines[count:], left)
