@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lesson3 import interrupts
 
-interrupts.install()  # before the imports that take a second: a Ctrl-C while they load ends in one line too
+if __name__ == "__main__":  # before the imports that take a second: a Ctrl-C while they load ends in one line too
+    interrupts.install()
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
