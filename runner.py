@@ -2,17 +2,21 @@
 """Run the Flink SQL analyses of analyses/ on Kafka orders: `python runner.py JOB [JOB ...]`."""
 from __future__ import annotations
 
-import argparse
-import signal
-import sys
+from lesson3 import interrupts
 
-from lesson3 import analyses, local_cluster, session, settings
-from lesson3.connection import from_environment
-from lesson3.errors import UsageError, UserError
-from lesson3.infra import broker
-from lesson3.pipeline import SINKS
-from lesson3.printer import say
-from lesson3.request import Request
+if __name__ == "__main__":  # before the imports that take a second: a Ctrl-C while they load ends in one line too
+    interrupts.install()
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+
+from lesson3 import analyses, local_cluster, session, settings  # noqa: E402
+from lesson3.connection import from_environment  # noqa: E402
+from lesson3.errors import UsageError, UserError  # noqa: E402
+from lesson3.infra import broker, gateway  # noqa: E402
+from lesson3.pipeline import SINKS  # noqa: E402
+from lesson3.printer import say  # noqa: E402
+from lesson3.request import Request  # noqa: E402
 
 OTHER_COMMANDS = """\
 other commands:
@@ -189,15 +193,14 @@ def run_status(argv: list[str]) -> int:
     return 0
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+SERVICES = ("kafka", "cluster", "sql-client", "status", "dashboard")
 
 
 def main(argv: list[str]) -> int:
-    # Ctrl-C and `kill` stop a job the same clean way, even when started from a shell that ignores
-    # SIGINT for background commands (Python then installs no Ctrl-C handler of its own).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C and `kill` stop a job the same clean way (lesson3/interrupts.py), even when started from
+    # a shell that ignores SIGINT for background commands. The other commands end on KeyboardInterrupt.
+    if argv[:1] and argv[0] in SERVICES:
+        interrupts.running()
     try:
         if argv[:1] == ["kafka"]:
             return run_service("kafka", broker, argv[1:])
@@ -217,8 +220,8 @@ def main(argv: list[str]) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return interrupts.EXIT_CODE
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    gateway.leave(main(sys.argv[1:]))  # the job has stopped, or none ran: its JVM and workers end with the runner

@@ -308,13 +308,20 @@ def latency(rate: int, seconds: int, job: str, variant: str, extra: list[str]) -
             "mean_ms": round(statistics.mean(arrived) * 1000) if arrived else None}
 
 
-def first_result_s(job: str, variant: str, extra: list[str]) -> float:
-    """Seconds from the command to the first result line of a live run over a fresh one-order topic."""
+def one_order_topic() -> str:
+    """A fresh topic holding one order."""
     topic = f"bench-first-{int(time.time() * 1000)}"
     producer = Producer({"bootstrap.servers": broker.BOOTSTRAP})
     producer.produce(topic, json.dumps({"orderId": "o1", "customerId": "c1", "amount": 10.0, "category": "Books",
                                         "timestamp": int(time.time() * 1000)}).encode())
     producer.flush()
+    return topic
+
+
+def first_result_s(job: str, variant: str, extra: list[str], topic: str | None = None) -> float:
+    """Seconds from the command to the first result line of a live run `--from earliest` over a
+    one-order topic (a fresh one unless given)."""
+    topic = topic or one_order_topic()
     with tempfile.TemporaryDirectory() as checkpoints:  # its savepoint on Ctrl-C is of no later use
         started = time.monotonic()
         process = live_run(job, variant, topic, ["--set", f"checkpoint.dir={checkpoints}", *extra])
@@ -330,31 +337,69 @@ def first_result_s(job: str, variant: str, extra: list[str]) -> float:
     return round(elapsed, 1)
 
 
-def startup(extra: list[str], runs: int = 2) -> list[dict]:
-    """From the command to the first result, `runs` times each: on the mini-cluster (everything
-    starts), and on the local cluster through its warm client (started here if it is not running)."""
+def bare_first_row_s() -> float:
+    """Seconds from the command to the row a bare PyFlink job prints (bench/bare.py): the floor."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "bench.bare"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    line = next((line for line in process.stdout if "+I[" in line), None)
+    elapsed = time.monotonic() - started
+    process.communicate(timeout=120)
+    if line is None:
+        raise SystemExit("start-up: the bare PyFlink job printed no row")
+    return round(elapsed, 1)
+
+
+def _startup_rows(cases: list[tuple[str, str]], where: str, extra: list[str], runs: int) -> list[dict]:
+    """`runs` rounds, each the bare floor and then every case once, so that each case is measured
+    beside a floor of the same minute (the machine is shared: its load moves). Every round reads the
+    same one-order topic, as a user runs the same command again: the first round compiles the plan,
+    the later ones find it compiled (.data/plans, keyed by the script, whose topic is part of it)."""
+    floor, seconds, topic = [], {case: [] for case in cases}, one_order_topic()
+    for round_ in range(1, runs + 1):
+        say(f"start-up ({where}), round {round_}/{runs}: the bare PyFlink floor, then {len(cases)} runs ...")
+        floor.append(bare_first_row_s())
+        for job, variant in cases:
+            seconds[(job, variant)].append(first_result_s(job, variant, extra, topic))
+    rows = [{"job": "bare PyFlink", "variant": "-", "where": "mini-cluster", "first_result_s": floor}]
+    for (job, variant), measured in seconds.items():
+        rows.append({"job": job, "variant": variant, "where": where, "first_result_s": measured,
+                     "x_floor": round(statistics.median(measured) / statistics.median(floor), 2)})
+    return rows
+
+
+def startup_cases() -> list[tuple[str, str]]:
+    """A job without Python functions in builtin, and one with them in udf (bench.run.measured)."""
+    plain, with_function = measured()
+    return [(plain.id, "builtin"), (with_function.id, "udf")]
+
+
+def startup(extra: list[str], runs: int = 2, cases=None, cluster_too: bool = True) -> list[dict]:
+    """From the command to the first result, `runs` times each, beside the bare PyFlink floor: on the
+    mini-cluster (everything starts), and on the local cluster through its warm client (started
+    here if it is not running)."""
     from lesson3 import local_cluster
     from lesson3.infra import cluster
 
-    plain, with_function = measured()
-    cases = [(plain.id, "builtin"), (with_function.id, "udf")]
-    rows = []
-    for job, variant in cases:
-        say(f"start-up: {job} {variant} on the mini-cluster ...")
-        rows.append({"job": job, "variant": variant, "where": "mini-cluster",
-                     "first_result_s": [first_result_s(job, variant, extra) for _ in range(runs)]})
+    cases = cases or startup_cases()
+    rows = _startup_rows(cases, "mini-cluster", extra, runs)
+    if not cluster_too:
+        return rows
     started_here = not cluster.overview()
     say(f"start-up: cluster {local_cluster.start(say)}")
     try:
-        for job, variant in cases:
-            say(f"start-up: {job} {variant} through the warm client ...")
-            rows.append({"job": job, "variant": variant, "where": "local cluster, warm client",
-                         "first_result_s": [first_result_s(job, variant, [*extra, "--cluster", cluster.ADDRESS])
-                                            for _ in range(runs)]})
+        rows += _startup_rows(cases, "local cluster, warm client", [*extra, "--cluster", cluster.ADDRESS], runs)[1:]
     finally:
         if started_here:
             local_cluster.stop()
     return rows
+
+
+def startup_lines(rows: list[dict]) -> list[str]:
+    return [f"first result, {row['job']} {row['variant']} on the {row['where']}: "
+            + ", ".join(f"{seconds} s" for seconds in row["first_result_s"])
+            + (f" (median {row['x_floor']}x the bare PyFlink floor)" if "x_floor" in row else "")
+            for row in rows]
 
 
 def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
@@ -427,9 +472,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sink", choices=("blackhole", "postgres"), default="blackhole",
                         help="where the jobs write: blackhole (the analyses alone) or postgres (the views' cost: "
                              "compare `--jobs all --variants udf --sink postgres --label sink-postgres` with blackhole)")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only the time to the first result of the udf case on the mini-cluster, beside the bare "
+                             "PyFlink floor (3 rounds; no backlog, no local cluster); results in bench/startup.json")
     args = parser.parse_args(argv)
     extra = [part for override in args.overrides for part in ("--set", override)]
     say(f"Kafka: {broker.start(say)}")
+    if args.startup_only:
+        rows = startup(extra, runs=3, cases=startup_cases()[1:], cluster_too=False)
+        (OUT / "startup.json").write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "startup": rows},
+                                                     indent=2) + "\n")
+        print("\n".join(startup_lines(rows)))
+        return 0
     topic, tiny = f"bench-orders-{args.orders}-{args.customers}", "bench-orders-1"
     load(topic, args.orders, args.customers)
     load(tiny, 1, 1)
@@ -447,9 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows, peer_rows))
     if "latency" in results:
         print(f"\nlive latency: {results['latency']}")
-    for row in results.get("startup", []):
-        print(f"first result, {row['job']} {row['variant']} on the {row['where']}: "
-              + ", ".join(f"{seconds} s" for seconds in row["first_result_s"]))
+    for line in startup_lines(results.get("startup", [])):
+        print(line)
     return 0
 
 

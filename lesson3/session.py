@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from lesson3 import checkpoints, console, script, sql_text, views
+from lesson3 import checkpoints, console, interrupts, script, sql_text, views
 from lesson3.connection import Connection, ensure_topic, from_environment, ready
 from lesson3.errors import UserError
 from lesson3.infra import warm_client
@@ -68,6 +68,7 @@ def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
     chosen = choose(request)
     config, pipeline = chosen.settings, chosen.pipeline
+    interrupts.doing(f"starting {pipeline.name}", resume=_resume_hint(chosen))
     connection = ready(from_environment(), progress=say)
     ensure_topic(connection.client_config(), pipeline.topic)
     print(console.banner(pipeline.analyses), file=sys.stderr if request.output_format == "json" else sys.stdout,
@@ -93,25 +94,91 @@ def run(request: Request) -> int:
     return _supervise(chosen, connection, statements, watch, warm)
 
 
+def _continue_command() -> str:
+    """The command that continues this pipeline from its checkpoint: as typed, without --from and --fresh."""
+    from lesson3.monitor import rerun_command
+
+    return rerun_command(sys.argv[1:])
+
+
+def _resume_hint(chosen: Choice) -> str:
+    """For the line of a run interrupted before its job ran: the command that continues, if anything does."""
+    return f"; `{_continue_command()}` continues from its checkpoint" if chosen.resuming else ""
+
+
+def _progress(cluster: str | None):
+    """A Job's progress: a line for each step, and what a signal then interrupts. A submission to a
+    remote cluster is waited for, so that its job is stopped, not left running there unknown."""
+    from lesson3 import flink_job
+
+    began = [time.monotonic()]
+
+    def progress(step: str) -> None:
+        if cluster and step == flink_job.SUBMITTING:
+            interrupts.defer()
+        else:
+            interrupts.doing(step)
+        took = f" (planned in {time.monotonic() - began[0]:.1f}s)" if step == flink_job.SUBMITTING else ""
+        began[0] = time.monotonic()
+        say(f"Flink: {step} ...{took}")
+
+    return progress
+
+
+def _submit(chosen: Choice, statements: list[str], live, warm: bool):
+    """The job, planned and submitted (here, or by the cluster's warm client)."""
+    from lesson3 import flink_job
+
+    config, pipeline = chosen.settings, chosen.pipeline
+    # A bounded run starts over every time and ends with its backlog: the seen orderIds need no
+    # expiry there, and the compiled plan that sets it costs seconds of start-up.
+    dedup_window = None if pipeline.bounded else config.state.dedup_window
+    if warm:
+        interrupts.defer()
+        say("Flink: submitting the job to the cluster's warm client ...")
+        return warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
+    return flink_job.Job(statements, config.state.heap, dedup_window, options=live.flink_options(),
+                         progress=_progress(config.cluster))
+
+
 def _supervise(chosen: Choice, connection: Connection, statements: list[str], watch: ResultPrinter | None,
                warm: bool) -> int:
     """Submit the job, show its results until it ends or Ctrl-C, then stop it (with a savepoint)."""
-    from lesson3 import flink_job, monitor
+    from lesson3 import monitor
     from lesson3.results import ResultReader
 
     config, pipeline = chosen.settings, chosen.pipeline
     reader = ResultReader(connection, pipeline.console_topic(config), say) if watch else None
     started = time.monotonic()
     live = monitor.Monitor(chosen, connection, watch, say)  # web UI, waiting hint, status line
-    # A bounded run starts over every time and ends with its backlog: the seen orderIds need no
-    # expiry there, and the compiled plan that sets it costs seconds of start-up.
-    dedup_window = None if pipeline.bounded else config.state.dedup_window
-    if warm:
-        job = warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
-    else:
-        job = flink_job.Job(statements, config.state.heap, dedup_window, options=live.flink_options())
-    page = live.attach(job.job_id)
-    say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}; Ctrl-C stops it")
+    job = _submit(chosen, statements, live, warm)
+    try:
+        interrupts.running()  # from here on Ctrl-C stops the job with a savepoint
+        page = live.attach(job.job_id)
+        waiting = "; waiting for the first records" if watch else ""
+        say(f"Flink: job {job.job_id} running{f': {page}' if page else ''}{waiting}; Ctrl-C stops it")
+        _follow(job, reader, watch)
+        interrupts.stopping()  # it has ended: a signal now would only cut the last line short
+        outcome = "finished"
+    except KeyboardInterrupt:
+        interrupts.stopping()
+        live.stop()  # no status line in the middle of the stopping line
+        savepoints = None if pipeline.bounded else checkpoints.savepoints(pipeline.checkpoint_dir(config))
+        print(f"Stopping{' with a savepoint' if savepoints else ''} ... ", end="", file=sys.stderr, flush=True)
+        outcome = job.stop(savepoints) + (f" (on {config.cluster})" if config.cluster else "")
+    finally:
+        live.stop()
+        if reader:
+            reader.close()
+            watch.memory.close()
+    shown = watch.summary() if watch else f"results in the {pipeline.sink} sink, bad records on {pipeline.dead_letter_topic}"
+    more = "" if pipeline.bounded or outcome == "finished" else f"; `{_continue_command()}` continues it"
+    say(f"{pipeline.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}{more}")
+    return 0
+
+
+def _follow(job, reader, watch: ResultPrinter | None) -> None:
+    """Show the job's results until it ends by itself (a bounded job), then those still on their way."""
     ended, failure = threading.Event(), []
 
     def wait() -> None:
@@ -123,27 +190,13 @@ def _supervise(chosen: Choice, connection: Connection, statements: list[str], wa
             ended.set()
 
     threading.Thread(target=wait, daemon=True).start()
-    try:
-        while not ended.is_set():
-            if reader:
-                for row in reader.poll(0.2):
-                    watch.show(row)
-            else:
-                ended.wait(0.5)
-        if failure:
-            raise failure[0]
-        for row in reader.drain() if reader else ():
-            watch.show(row)
-        outcome = "finished"
-    except KeyboardInterrupt:
-        say("Stopping ...")
-        savepoints = None if pipeline.bounded else checkpoints.savepoints(pipeline.checkpoint_dir(config))
-        outcome = job.stop(savepoints) + (f" (on {config.cluster})" if config.cluster else "")
-    finally:
-        live.stop()
+    while not ended.is_set():
         if reader:
-            reader.close()
-            watch.memory.close()
-    shown = watch.summary() if watch else f"results in the {pipeline.sink} sink, bad records on {pipeline.dead_letter_topic}"
-    say(f"{pipeline.name} {outcome} after {time.monotonic() - started:.1f}s: {shown}")
-    return 0
+            for row in reader.poll(0.2):
+                watch.show(row)
+        else:
+            ended.wait(0.5)
+    if failure:
+        raise failure[0]
+    for row in reader.drain() if reader else ():
+        watch.show(row)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-time set-up, idempotent: the .venv from requirements.txt and the jars from pom.xml.
+# One-time set-up, idempotent: the .venv from requirements.txt and the jars from pom.xml: what running
+# a job needs, with no root and no apt (the tests' own extras: scripts/setup-test.sh).
 # A second run finds both up to date and does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,5 +35,4 @@ if [ ! -f lib/.fetched ] || [ pom.xml -nt lib/.fetched ]; then
   touch lib/.fetched
 fi
 
-scripts/setup-browser.sh   # Chromium + chromedriver for the dashboard's browser test (apt, once)
 echo "setup: done in ${SECONDS}s"

@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from decimal import Decimal
 
+from lesson3.infra import gateway
 from lesson3.paths import ROOT
 from tests import model
 
@@ -72,3 +74,27 @@ def read_until(job: subprocess.Popen, done, timeout_s: float = 180, latest: dict
 
 def final_totals(values: list) -> dict:
     return {key[1]: events[-1] for key, events in model.expected(values).events.items() if key[0] == "3a"}
+
+
+def processes_of(runner_pid: int) -> list[int]:
+    """The processes a runner started that may outlive it: its gateway JVM and the JVM's Python
+    workers, in a session of their own, found by the runner's pid in their environment."""
+    marker = f"{gateway.MARKER}={runner_pid}".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                if marker in environ.read().split(b"\0"):
+                    found.append(int(pid))
+        except OSError:
+            pass  # gone meanwhile, or not ours to read
+    return found
+
+
+def gone(runner_pid: int, timeout_s: float = 10) -> list[int]:
+    """Waits until the runner's JVM and workers have ended (they end once its pipe to the JVM
+    closes); the pids still there after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while (left := processes_of(runner_pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left

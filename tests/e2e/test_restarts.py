@@ -15,7 +15,7 @@ from lesson3 import checkpoints
 from lesson3.infra import broker
 from tests import model
 from tests.conftest import produce, seeded_values
-from tests.e2e.live import read_events, start, stop
+from tests.e2e.live import gone, read_events, start, stop
 
 
 def wait_for_checkpoint(folder, after: float, timeout_s: float = 90) -> None:
@@ -27,8 +27,9 @@ def wait_for_checkpoint(folder, after: float, timeout_s: float = 90) -> None:
 
 
 def kill_9(job) -> None:
-    os.killpg(job.pid, signal.SIGKILL)  # the whole process group: runner, JVM, Python workers
+    os.killpg(job.pid, signal.SIGKILL)  # the runner; its JVM (a session of its own) ends with its pipe
     job.wait()
+    assert gone(job.pid) == [], "the JVM outlived its runner"
 
 
 def expected_events(values: list, jobs: set) -> Counter:

@@ -2,6 +2,7 @@
 import json
 
 from lesson3.compiled_plan import with_dedup_window
+from lesson3.flink_job import plan_file
 from lesson3.settings import Duration
 
 
@@ -30,3 +31,24 @@ def test_nodes_are_numbered_from_one_whatever_was_planned_before():
     assert [(node["id"], node["type"]) for node in later["nodes"]] == [
         (3, "stream-exec-sink_2"), (1, "stream-exec-table-source-scan_2"), (2, "stream-exec-deduplicate_1")]
     assert later["edges"] == [{"source": 1, "target": 2}, {"source": 2, "target": 3}]
+
+
+SCRIPT = ["SET 'rest.bind-port' = '8081-8091'", "SET 'execution.checkpointing.dir' = 'file:///tmp/a'",
+          "SET 'table.local-time-zone' = 'UTC'", "CREATE TABLE t (n INT) WITH ('connector' = 'datagen')",
+          "EXECUTE STATEMENT SET BEGIN INSERT INTO s SELECT n FROM t; END"]
+
+
+def test_a_cached_plan_is_found_again_whatever_port_or_checkpoint_a_run_uses():
+    """The web UI's port and where checkpoints go (or which one to continue from) shape no plan."""
+    again = ["SET 'rest.bind-port' = '8083-8091'", "SET 'execution.checkpointing.dir' = 'file:///tmp/b'",
+             *SCRIPT[2:], "SET 'execution.state-recovery.path' = 'file:///tmp/b/chk-3'"]
+    assert plan_file(again, Duration(7, "d")) == plan_file(SCRIPT, Duration(7, "d"))
+
+
+def test_a_cached_plan_is_not_used_for_another_script_or_window():
+    other_option = [*SCRIPT[:2], "SET 'table.local-time-zone' = 'Europe/Berlin'", *SCRIPT[3:]]
+    other_table = [*SCRIPT[:3], SCRIPT[3].replace("datagen", "kafka"), SCRIPT[4]]
+    files = {plan_file(script, window) for script, window in [
+        (SCRIPT, Duration(7, "d")), (SCRIPT, Duration(1, "d")), (other_option, Duration(7, "d")),
+        (other_table, Duration(7, "d"))]}
+    assert len(files) == 4
