@@ -172,13 +172,15 @@ def ready(connection: Connection, progress=print) -> Connection:
     return connection
 
 
-def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> None:
-    """Create `topic` if it does not exist (the broker also creates topics on first use)."""
+def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> int:
+    """Create `topic` if it does not exist (the broker also creates topics on first use); its partitions."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient(client_config)
-    if topic in admin.list_topics(timeout=10).topics:
-        return
+    # all topics, not this one by name: asking for one by name lets the broker create it with defaults
+    existing = admin.list_topics(timeout=10).topics.get(topic)
+    if existing is not None:
+        return len(existing.partitions)
     futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, config=config or {})])
     for future in futures.values():
         try:
@@ -186,3 +188,4 @@ def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: d
         except Exception as error:  # a concurrent create is fine
             if "TOPIC_ALREADY_EXISTS" not in str(error):
                 raise
+    return partitions

@@ -116,6 +116,10 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
     }
     # only jobs that read event time's watermark declare one (its rule costs a parse in the source)
     context["watermarked"] = context["order_time"] == "event_time" or context["exact_watermarks"]
+    # Flink's Kafka reader with no partition never marks itself idle: it would hold the watermark at
+    # its start for good, so a topic of fewer partitions than tasks is read by one task per partition
+    fewer = pipeline.partitions is not None and pipeline.partitions < settings.parallelism
+    context["source_parallelism"] = pipeline.partitions if context["watermarked"] and fewer else None
     env = _environment()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
     context["sql"] = env.get_template("macros.sql.j2").make_module(context)

@@ -98,7 +98,7 @@ def run(request: Request) -> int:
     chosen = plan(request)
     config, pipeline = chosen.settings, chosen.pipeline
     connection = ready(from_environment(), progress=say)
-    ensure_topic(connection.client_config(), pipeline.topic)
+    pipeline = dataclasses.replace(pipeline, partitions=ensure_topic(connection.client_config(), pipeline.topic))
     print(console.banner(pipeline.analyses), file=sys.stderr if request.output_format == "json" else sys.stdout,
           flush=True)
     from lesson3.infra import cluster as flink_cluster

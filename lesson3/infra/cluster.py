@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -29,6 +30,27 @@ HOST, REST_PORT, RPC_PORT = "localhost", 8081, 6123
 ADDRESS = f"{HOST}:{REST_PORT}"
 TASK_MANAGERS, SLOTS = 2, 2
 READY_TIMEOUT_S = 90
+# How the cluster rides out a TaskManager lost in mid-stream (kill -9, an OOM kill, a machine gone):
+FAULT_TOLERANCE = {
+    # A job of parallelism 2 takes one slot on each TaskManager, not both of one: losing either then
+    # leaves the other with two free slots, so the job restarts there at once (4 slots, 2 in use),
+    # without waiting for the lost TaskManager to come back.
+    "taskmanager.load-balance.mode": "SLOTS",
+    # A dead TaskManager refuses connections: two failed heartbeat calls in a row (4 s) declare it
+    # lost, so its slots are not offered to the restart. The timeout (20 s) only matters for one that
+    # hangs without dying; it stays well above the GC pauses of a 1 GB heap on this 2-core machine.
+    "heartbeat.interval": "2s",
+    "heartbeat.timeout": "20s",
+    "heartbeat.rpc-failure-threshold": 2,
+    # Restart for as long as it takes, soon at first (a lost TaskManager heals in seconds), then
+    # backing off to 10 s so a fault that persists (the broker down) does not spin the CPU.
+    "restart-strategy.type": "exponential-delay",
+    "restart-strategy.exponential-delay.initial-backoff": "1s",
+    "restart-strategy.exponential-delay.max-backoff": "10s",
+    "restart-strategy.exponential-delay.backoff-multiplier": 2.0,
+    "restart-strategy.exponential-delay.reset-backoff-threshold": "1min",
+    "restart-strategy.exponential-delay.attempts-before-reset-backoff": 1000000,
+}
 
 
 def _prepare() -> dict:
@@ -43,6 +65,7 @@ def _prepare() -> dict:
     config["taskmanager"]["numberOfTaskSlots"] = SLOTS
     config["rest"] = {"address": HOST, "port": REST_PORT, "bind-address": HOST}
     config["jobmanager"]["memory"]["process"]["size"] = "1024m"
+    config.update(FAULT_TOLERANCE)
     (CONF / "config.yaml").write_text(yaml.safe_dump(config))
     for name in ("log4j.properties", "log4j-console.properties", "log4j-cli.properties", "logback.xml"):
         if not (CONF / name).exists():
@@ -78,13 +101,36 @@ def _port_taken(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def task_managers(address: str = ADDRESS) -> list[dict]:
+    """Each registered TaskManager: its id, slots, and the pid of its process on this machine."""
+    with urllib.request.urlopen(f"http://{address}/taskmanagers", timeout=5) as response:
+        listed = json.load(response)["taskmanagers"]
+    return [{"id": tm["id"], "slots": tm["slotsNumber"], "free": tm["freeSlots"],
+             "pid": _pid_listening(int(tm["id"].split(":")[1].split("-")[0]))} for tm in listed]
+
+
+def _pid_listening(port: int) -> int | None:
+    """The pid of the process listening on `port` (a TaskManager's id is HOST:RPC_PORT-SUFFIX)."""
+    done = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True)
+    found = re.search(r"pid=(\d+)", done.stdout)
+    return int(found.group(1)) if found else None
+
+
 def status() -> str:
     info = overview()
     if not info:
         return "stopped"
-    return (f"running: {info['taskmanagers']} TaskManagers, {info['slots-available']}/{info['slots-total']} "
-            f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}; "
-            f"warm client {warm_client.status()}")
+    lines = [f"running: {info['taskmanagers']} TaskManagers, {info['slots-available']}/{info['slots-total']} "
+             f"slots free, {info['jobs-running']} jobs running; web UI http://{HOST}:{REST_PORT}; "
+             f"warm client {warm_client.status()}"]
+    lines += [f"  TaskManager {tm['id']}: pid {tm['pid'] or '? (not on this machine)'}, "
+              f"{tm['free']}/{tm['slots']} slots free" for tm in task_managers()]
+    return "\n".join(lines)
+
+
+def start_task_manager() -> None:
+    """One more TaskManager, as after one was lost: the cluster back to its full size."""
+    _script("taskmanager.sh", "start", env=_prepare())
 
 
 def start(progress=print) -> str:
