@@ -106,12 +106,16 @@ def task_managers(address: str = ADDRESS) -> list[dict]:
     with urllib.request.urlopen(f"http://{address}/taskmanagers", timeout=5) as response:
         listed = json.load(response)["taskmanagers"]
     return [{"id": tm["id"], "slots": tm["slotsNumber"], "free": tm["freeSlots"],
-             "pid": _pid_listening(int(tm["id"].split(":")[1].split("-")[0]))} for tm in listed]
+             "pid": _pid_listening(tm["id"])} for tm in listed]
 
 
-def _pid_listening(port: int) -> int | None:
-    """The pid of the process listening on `port` (a TaskManager's id is HOST:RPC_PORT-SUFFIX)."""
-    done = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True)
+def _pid_listening(task_manager_id: str) -> int | None:
+    """The pid of a standalone TaskManager, whose id is HOST:RPC_PORT-SUFFIX: the process that
+    listens on that port (None for another kind of id, as a mini-cluster's)."""
+    port = re.match(r"[^:]+:(\d+)-", task_manager_id)
+    if not port:
+        return None
+    done = subprocess.run(["ss", "-Hltnp", f"sport = :{port.group(1)}"], capture_output=True, text=True)
     found = re.search(r"pid=(\d+)", done.stdout)
     return int(found.group(1)) if found else None
 
