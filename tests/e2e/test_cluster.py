@@ -1,11 +1,13 @@
 """The same jobs on a real standalone Flink cluster, in parallel over a partitioned topic."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -50,6 +52,7 @@ def flink_cluster(kafka):
     started = cluster.overview() is None
     cluster.start(progress=lambda message: None)
     yield f"{cluster.HOST}:{cluster.REST_PORT}"
+    cluster.cancel_jobs(lambda name: "-test-" in name)  # a runner a test had to kill leaves its job running
     if started:
         cluster.stop()
 
@@ -218,9 +221,13 @@ def test_a_task_manager_killed_mid_stream_heals_by_itself_with_every_result_once
         shown, expected = read_backlog_results(job, topic, values, events)
         assert job.poll() is None  # healed without the runner's help
     finally:
-        stop(job)
+        stderr = stop(job)
         cluster.start_task_manager()
     assert shown == expected
+    job_id = stderr.split("/#/job/running/")[1].split("/")[0]
+    with urllib.request.urlopen(f"http://{flink_cluster}/jobs/{job_id}/exceptions", timeout=5) as response:
+        failures = json.load(response)["exceptionHistory"]["entries"]
+    assert failures and "remote task manager" in failures[0]["stacktrace"]  # it did lose half its tasks
     assert late_letters(topic) == []
     deadline = time.monotonic() + 60
     while len(cluster.task_managers(flink_cluster)) < cluster.TASK_MANAGERS:  # the cluster as it was
