@@ -6,7 +6,7 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup run test bench kafka-stop dashboard
+.PHONY: setup run test bench soak kafka-stop dashboard
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,10 @@ test: setup
 
 bench: setup
 	@$(PY) -m bench.run $(ARGS)
+
+# Load and faults on the local cluster (docs/reliability.md): 20 minutes unless ARGS="--minutes N".
+soak: setup
+	@$(PY) -m bench.soak $(ARGS)
 
 # Kafka, the producer (20 orders/s), `runner.py all --sink kafka` and the live page on
 # http://localhost:8050; Ctrl-C stops all three. JOBS="all alerts" DASHBOARD_RATE=50 ARGS="--port 8060" change them.

@@ -95,6 +95,7 @@ def explain(request: Request) -> str:
 
 def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
+    _take_over(plan(request))
     chosen = plan(request)
     config, pipeline = chosen.settings, chosen.pipeline
     connection = ready(from_environment(), progress=say)
@@ -119,6 +120,21 @@ def run(request: Request) -> int:
                                resuming=chosen.resuming)
         watch = Console(pipeline, request.output_format, memory)
     return _supervise(chosen, connection, statements, watch, warm)
+
+
+def _take_over(chosen: Plan) -> None:
+    """A runner killed with -9 leaves its job running on the cluster; run again, the same command
+    cancels it before it picks the checkpoint to continue from (retained on cancel). Two jobs of one
+    pipeline would write every result twice, and a checkpoint picked while the old job still runs
+    could be older than results it commits later."""
+    from lesson3.infra import cluster as flink_cluster
+
+    address = chosen.settings.cluster
+    if address and flink_cluster.overview(address):
+        name = chosen.pipeline.name
+        if flink_cluster.cancel_jobs(lambda job: job == name, address):
+            say(f"Flink: {name} was still running on {address} (its runner was killed): cancelled it, "
+                "to continue from its last checkpoint")
 
 
 class Console:

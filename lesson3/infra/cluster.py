@@ -91,16 +91,25 @@ def job_details(address: str, job_id: str) -> dict:
         return json.load(response)
 
 
-def cancel_jobs(chosen, address: str = ADDRESS) -> list[str]:
-    """Cancel the running jobs whose name `chosen(name)` picks (a job whose client was killed -9
-    runs on); their ids."""
+def _unfinished_jobs(chosen, address: str) -> list[str]:
     with urllib.request.urlopen(f"http://{address}/jobs/overview", timeout=5) as response:
-        jobs = [job for job in json.load(response)["jobs"]
-                if job["state"] in ("RUNNING", "RESTARTING", "CREATED") and chosen(job["name"])]
-    for job in jobs:
-        request = urllib.request.Request(f"http://{address}/jobs/{job['jid']}?mode=cancel", method="PATCH")
+        return [job["jid"] for job in json.load(response)["jobs"]
+                if job["state"] not in ("FINISHED", "CANCELED", "FAILED") and chosen(job["name"])]
+
+
+def cancel_jobs(chosen, address: str = ADDRESS, timeout_s: float = 60) -> list[str]:
+    """Cancel the unfinished jobs whose name `chosen(name)` picks (a job whose client was killed -9
+    runs on) and wait until they have ended; their ids."""
+    jobs = _unfinished_jobs(chosen, address)
+    for job_id in jobs:
+        request = urllib.request.Request(f"http://{address}/jobs/{job_id}?mode=cancel", method="PATCH")
         urllib.request.urlopen(request, timeout=5).close()
-    return [job["jid"] for job in jobs]
+    deadline = time.monotonic() + timeout_s
+    while jobs and set(jobs) & set(_unfinished_jobs(chosen, address)):
+        if time.monotonic() > deadline:
+            raise UserError(f"jobs {', '.join(jobs)} on {address} did not end within {timeout_s:.0f}s of a cancel")
+        time.sleep(0.5)
+    return jobs
 
 
 def _port_taken(port: int) -> bool:
