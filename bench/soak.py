@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from lesson3.connection import ensure_topic
+from lesson3.connection import Connection, ensure_topic
 from lesson3.infra import broker, cluster, kafka_offsets
 from lesson3.paths import DATA, ROOT
 from lesson3.pipeline import Pipeline
@@ -33,7 +33,7 @@ from producer.send import send
 JOBS = ["all", "alerts", "segments"]
 SAMPLE_EVERY_S = 5
 OUT = ROOT / "bench"
-CLIENT = {"bootstrap.servers": broker.BOOTSTRAP}
+CLIENT = Connection(broker.BOOTSTRAP).client_config()  # librdkafka's log to a file, not this console
 
 
 class Soak:
@@ -115,6 +115,8 @@ class Soak:
     def sampling(self, until: threading.Event) -> None:
         while not until.wait(SAMPLE_EVERY_S):
             self.samples.append(self.sample())
+            # kept as it goes: a run that ends badly still shows what it measured
+            (self.logs / "progress.json").write_text(json.dumps({"faults": self.faults, "samples": self.samples}))
 
     # --- faults --------------------------------------------------------------------------------
     def fault(self, name: str, action) -> None:
@@ -196,7 +198,7 @@ def _checkpoint_mb(job_id: str) -> float | None:
 
 
 # --- the end: every committed result against the model ------------------------------------------
-def _read_all(topics: list[str], committed: bool) -> list:
+def _read_all(topics: list[str], committed: bool):
     """Every message of `topics` from their start to their current end, in offset order per partition."""
     from confluent_kafka import Consumer
 
@@ -205,7 +207,7 @@ def _read_all(topics: list[str], committed: bool) -> list:
                          "isolation.level": "read_committed" if committed else "read_uncommitted"})
     partitions = {(t, p) for t in topics for p in (consumer.list_topics(t, timeout=10).topics[t].partitions or {})}
     consumer.subscribe(topics)
-    messages, ended = [], set()
+    ended = set()
     while ended < partitions:
         message = consumer.poll(10)
         if message is None:
@@ -213,45 +215,68 @@ def _read_all(topics: list[str], committed: bool) -> list:
         if message.error():
             ended.add((message.topic(), message.partition()))
             continue
-        messages.append(message)
+        yield message
     consumer.close()
-    return messages
 
 
 def compare(topic: str, flush_prefix: str) -> dict:
     """Lost and twice per result topic: alerts as multisets, states by their last row per key."""
     from collections import Counter
-    from decimal import Decimal
 
     from tests import model
 
-    source = sorted(_read_all([topic], committed=False), key=lambda m: (m.partition(), m.offset()))
-    values = [m.value() for m in source if flush_prefix.encode() not in (m.value() or b"")]
-    expected = model.expected(values).events
+    by_partition: dict[int, list] = {}
+    for message in _read_all([topic], committed=False):
+        by_partition.setdefault(message.partition(), []).append(message.value())
+    source = [value for partition in sorted(by_partition) for value in by_partition[partition]]
+    values = [value for value in source if flush_prefix.encode() not in (value or b"")]
+    del by_partition
+    model_run = model.expected(values)
+    # segments is an updating table: the model keeps each customer's profiles apart from the events
+    expected = {**model_run.events, **{("profile", c): p for c, p in model_run.profiles.items()}}
     report = {"orders_on_topic": len(source), "checked_orders": len(values)}
     for analysis in analyses.select(JOBS):
         for event in (e for e in analysis.events if e.topic):
-            name = f"lesson3.{topic}.{event.topic}"
-            rows = [json.loads(m.value(), parse_float=Decimal) for m in _read_all([name], committed=True) if m.value()]
-            rows = [row.get("after") if "op" in row else row for row in rows]  # a changelog's rows: their after
-            rows = [row for row in rows if row]
+            rows, got = _committed(f"lesson3.{topic}.{event.topic}", analysis.key, event.is_alert)
+            job = "profile" if event.kind == "segment" else analysis.id
             want = [{k: v for k, v in e.items() if k not in ("job", "kind")} for key, events in expected.items()
-                    if key[0] == analysis.id for e in events if e["kind"] == event.kind]
+                    if key[0] == job for e in events if e["kind"] == event.kind]
             if event.is_alert:
-                got, wanted = Counter(map(_frozen, rows)), Counter(map(_frozen, want))
+                wanted = Counter(map(_frozen, want))
                 lost, twice = sum((wanted - got).values()), sum((got - wanted).values())
-            else:
-                key = analysis.key
-                got = {row.get(key): _frozen(row) for row in rows}
-                wanted = {row[key]: _frozen(row) for row in want}
+            else:  # the state after all orders: each key's last row
+                wanted = {row[analysis.key]: _frozen(row) for row in want}
                 lost = sum(1 for k, v in wanted.items() if got.get(k) != v)
                 twice = len(set(got) - set(wanted))
-            report[event.topic] = {"rows": len(rows), "expected": len(want), "lost": lost, "twice": twice}
+            report[event.topic] = {"rows": rows, "expected": len(want), "lost": lost, "twice": twice}
     return report
 
 
+def _committed(topic: str, key: str, alerts: bool) -> tuple[int, dict]:
+    """A result topic as read_committed consumers see it: how many rows, and each alert row's count
+    (`alerts`) or each key's last row."""
+    from collections import Counter
+    from decimal import Decimal
+
+    rows, counts, last = 0, Counter(), {}
+    for message in _read_all([topic], committed=True):
+        row = json.loads(message.value(), parse_float=Decimal) if message.value() else None
+        row = row.get("after") if row and "op" in row else row  # a changelog's rows: their after
+        if row:
+            rows += 1
+            if alerts:
+                counts[_frozen(row)] += 1
+            else:
+                last[row.get(key)] = _frozen(row)
+    return rows, counts if alerts else last
+
+
 def _frozen(row: dict) -> tuple:
-    return tuple(sorted((k, str(v)) for k, v in row.items()))
+    """A row comparable with the model's event: numbers by value (1000 and 1000.00 alike)."""
+    from decimal import Decimal
+
+    return tuple(sorted((k, str(Decimal(v).normalize()) if isinstance(v, (int, Decimal)) and not isinstance(v, bool)
+                         else str(v)) for k, v in row.items()))
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -304,8 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=20, help="how long the producer sends (default: 20)")
     parser.add_argument("--rate", type=int, default=2000, help="orders per second (default: 2000)")
+    parser.add_argument("--check-again", action="store_true",
+                        help="no new run: compare the topic of the last run (bench/soak.json) with the model "
+                             "again and write the chart and the page anew")
     args = parser.parse_args(argv)
-    figures = run(args.minutes, args.rate)
+    if args.check_again:
+        figures = json.loads((OUT / "soak.json").read_text())
+        figures["results"] = compare(figures["topic"], f"{figures['topic']}-flush")
+    else:
+        figures = run(args.minutes, args.rate)
     (OUT / "soak.json").write_text(json.dumps(figures, indent=1, default=str))
     from bench.soak_report import write_report
 
