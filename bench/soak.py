@@ -284,6 +284,9 @@ def run(minutes: float, rate: int) -> dict:
     soak = Soak(minutes, rate)
     broker.start(progress=lambda line: None)
     cluster.start(progress=lambda line: None)
+    while len(cluster.task_managers()) < cluster.TASK_MANAGERS:  # a run cut short may have left one lost
+        cluster.start_task_manager()
+        time.sleep(10)
     ensure_topic(CLIENT, soak.topic, partitions=4)
     producer = threading.Thread(target=soak.produce, daemon=True)
     producer.start()
