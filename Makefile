@@ -6,7 +6,7 @@ RATE ?= 5
 ARGS ?=
 PY := .venv/bin/python
 
-.PHONY: setup setup-test run test bench kafka-stop dashboard views views-docs
+.PHONY: setup setup-test run test bench soak kafka-stop dashboard views views-docs
 
 # what running a job needs (no root, no apt); the tests add their own extras (the browser)
 setup:
@@ -27,6 +27,10 @@ test: setup-test
 
 bench: setup
 	@$(PY) -m bench.run $(ARGS)
+
+# Load and faults on the local cluster (docs/reliability.md): 20 minutes unless ARGS="--minutes N".
+soak: setup
+	@$(PY) -m bench.soak $(ARGS)
 
 # Kafka, the producer (20 orders/s), `runner.py all --sink kafka` and the live page on
 # http://localhost:8050; Ctrl-C stops all three. JOBS="all alerts" DASHBOARD_RATE=50 ARGS="--port 8060" change them.

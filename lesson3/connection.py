@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from dotenv import load_dotenv
 
@@ -46,6 +47,8 @@ class Connection:
     protocol: str = "PLAINTEXT"
     username: str | None = None
     password: str | None = None
+    # a PEM file of the CA(s) to trust, for a broker whose certificate no public CA signs
+    ca_location: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -58,6 +61,8 @@ class Connection:
         if self.username is not None:
             config.update({"sasl.mechanisms": "PLAIN", "sasl.username": self.username,
                            "sasl.password": self.password})
+        if self.ca_location is not None:
+            config["ssl.ca.location"] = self.ca_location
         return config
 
     def flink_options(self, reveal: bool = True) -> dict:
@@ -71,6 +76,10 @@ class Connection:
                 "properties.sasl.jaas.config":
                     f'{SHADED_PLAIN_LOGIN} required username="{self.username}" password="{password}";',
             })
+        if self.ca_location is not None:
+            # the shaded kafka-clients 4.x reads a PEM trust store itself (KIP-651): no JKS to make
+            options.update({"properties.ssl.truststore.type": "PEM",
+                            "properties.ssl.truststore.location": self.ca_location})
         return options
 
     def check(self, timeout_s: float = 10.0) -> None:
@@ -88,16 +97,28 @@ class Connection:
                 return
             except Exception:  # no metadata yet: look at what the client reported, retry until the deadline
                 admin.poll(0)  # error_cb is only served by poll
-                if any(error.code() == KafkaError._AUTHENTICATION for error in errors):
-                    raise KafkaUnavailable(f"Kafka at {self.bootstrap}: authentication failed: check "
-                                           "CNFL_KC_API_KEY, CNFL_KC_API_SECRET and "
-                                           "CNFL_KAFKA_SECURITY_PROTOCOL in .env") from None
+                self._refused(errors)
         # "all brokers down" only repeats what the transport error before it says better
         causes = [_reason(error) for error in errors if error.code() != KafkaError._ALL_BROKERS_DOWN]
         fix = ("check CNFL_KAFKA_BROKER (host:port) and the network, or unset it to use the embedded broker"
                if self.username is not None else "see `python runner.py kafka status`")
         raise KafkaUnavailable(f"Kafka at {self.bootstrap} did not answer within {timeout_s:.0f}s "
                                f"({causes[-1] if causes else 'no answer'}): {fix}")
+
+    def _refused(self, errors: list) -> None:
+        """Raise at once when the broker refused us (credentials, certificate): retrying cannot help."""
+        from confluent_kafka import KafkaError
+
+        if any(error.code() == KafkaError._AUTHENTICATION for error in errors):
+            raise KafkaUnavailable(f"Kafka at {self.bootstrap}: authentication failed: check "
+                                   "CNFL_KC_API_KEY, CNFL_KC_API_SECRET and "
+                                   "CNFL_KAFKA_SECURITY_PROTOCOL in .env") from None
+        if any(error.code() == KafkaError._SSL and "verify failed" in error.str() for error in errors):
+            trusted = f"the CA in {self.ca_location}" if self.ca_location else "the system's CAs"
+            raise KafkaUnavailable(f"Kafka at {self.bootstrap}: the broker's TLS certificate is not trusted "
+                                   f"(not signed by {trusted}): set CNFL_KAFKA_SSL_CA_LOCATION in .env to a "
+                                   "PEM file of the CA that signed it (the embedded broker's: "
+                                   f"{broker.CA_FILE})") from None
 
 
 def _reason(error) -> str:
@@ -127,7 +148,20 @@ def from_environment() -> Connection:
         raise UsageError(f"CNFL_KAFKA_SECURITY_PROTOCOL is {protocol!r} but SASL/PLAIN needs one of "
                          f"{', '.join(SASL_PROTOCOLS)}: fix it in .env or the environment")
     return Connection(bootstrap, protocol=protocol, username=os.environ["CNFL_KC_API_KEY"],
-                      password=os.environ["CNFL_KC_API_SECRET"])
+                      password=os.environ["CNFL_KC_API_SECRET"], ca_location=_ca_location(protocol))
+
+
+def _ca_location(protocol: str) -> str | None:
+    """CNFL_KAFKA_SSL_CA_LOCATION as an absolute path (Flink's TaskManagers run elsewhere than the
+    runner's folder); None where no TLS is spoken."""
+    value = os.environ.get("CNFL_KAFKA_SSL_CA_LOCATION", "").strip()
+    if not value or protocol != "SASL_SSL":
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise UsageError(f"CNFL_KAFKA_SSL_CA_LOCATION names {path}, which is not a file: set it in .env "
+                         "to a PEM file of the CA(s) that signed the broker's certificate")
+    return str(path)
 
 
 def ready(connection: Connection, progress=print) -> Connection:
@@ -138,13 +172,15 @@ def ready(connection: Connection, progress=print) -> Connection:
     return connection
 
 
-def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> None:
-    """Create `topic` if it does not exist (the broker also creates topics on first use)."""
+def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: dict | None = None) -> int:
+    """Create `topic` if it does not exist (the broker also creates topics on first use); its partitions."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient(client_config)
-    if topic in admin.list_topics(timeout=10).topics:
-        return
+    # all topics, not this one by name: asking for one by name lets the broker create it with defaults
+    existing = admin.list_topics(timeout=10).topics.get(topic)
+    if existing is not None:
+        return len(existing.partitions)
     futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, config=config or {})])
     for future in futures.values():
         try:
@@ -152,3 +188,4 @@ def ensure_topic(client_config: dict, topic: str, partitions: int = 1, config: d
         except Exception as error:  # a concurrent create is fine
             if "TOPIC_ALREADY_EXISTS" not in str(error):
                 raise
+    return partitions

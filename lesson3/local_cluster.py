@@ -8,7 +8,10 @@ from lesson3.infra import cluster, warm_process
 
 def status() -> str:
     state = cluster.status()
-    return state if state == "stopped" else f"{state}; warm client {warm_process.status()}"
+    if state == "stopped":
+        return state
+    first, *task_managers = state.splitlines()  # the warm client on the cluster's line, its TaskManagers below
+    return "\n".join([f"{first}; warm client {warm_process.status()}", *task_managers])
 
 
 def start(progress=print) -> str:

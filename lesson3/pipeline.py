@@ -62,6 +62,7 @@ class Pipeline:
     bounded: bool = False
     startup: str = "group-offsets"    # earliest | latest | group-offsets
     resume_from: Path | None = None   # a retained checkpoint to continue from
+    partitions: int | None = None     # the source topic's, where known (a run looks them up)
 
     @property
     def sinks(self) -> tuple[str, ...]:

@@ -46,6 +46,22 @@ def postgres_tables(pipeline: Pipeline) -> list[views.Table]:
             views.dead_letter_table()]
 
 
+def _views_context(pipeline: Pipeline, database: Database | None, reveal_secrets: bool) -> dict:
+    """What sinks/postgres.sql.j2 reads: where the views go and their tables."""
+    return {"reveal_secrets": reveal_secrets, "mask": MASK, "database": database,
+            "postgres_tables": postgres_tables(pipeline) if "postgres" in pipeline.sinks else [],
+            "views_ddl_file": views.ddl_file(pipeline.topic)}
+
+
+def _watermark_context(context: dict, settings: Settings, pipeline: Pipeline) -> dict:
+    # only jobs that read event time's watermark declare one (its rule costs a parse in the source)
+    watermarked = context["order_time"] == "event_time" or context["exact_watermarks"]
+    # Flink's Kafka reader with no partition never marks itself idle: it would hold the watermark at
+    # its start for good, so a topic of fewer partitions than tasks is read by one task per partition
+    fewer = pipeline.partitions is not None and pipeline.partitions < settings.parallelism
+    return {"watermarked": watermarked, "source_parallelism": pipeline.partitions if watermarked and fewer else None}
+
+
 def render(settings: Settings, pipeline: Pipeline, connection: Connection, reveal_secrets: bool = True,
            command: str | None = None, for_client: bool = False, database: Database | None = None) -> str:
     """The whole SQL script of `pipeline`. `for_client`: with a tail for Flink's SQL client that
@@ -61,11 +77,7 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         "title": " + ".join(a.title for a in analyses) + f" ({pipeline.variant} variant, sink {pipeline.sink})",
         "command": command or f"{' '.join(a.id for a in analyses)} --sql",
         "masked": (connection.username is not None or postgres) and not reveal_secrets,
-        "reveal_secrets": reveal_secrets,
-        "mask": MASK,
-        "database": database,
-        "postgres_tables": postgres_tables(pipeline) if postgres else [],
-        "views_ddl_file": views.ddl_file(pipeline.topic),
+        **_views_context(pipeline, database, reveal_secrets),
         "pipeline": pipeline,
         "analyses": analyses,
         "shared_steps": shared_steps(analyses),
@@ -96,8 +108,7 @@ def render(settings: Settings, pipeline: Pipeline, connection: Connection, revea
         # dedup shuffle by orderId mixes them, and only event time can order them again.
         "order_time": "proc_time" if settings.parallelism == 1 else "event_time",
     }
-    # only jobs that read event time's watermark declare one (its rule costs a parse in the source)
-    context["watermarked"] = context["order_time"] == "event_time" or context["exact_watermarks"]
+    context.update(_watermark_context(context, settings, pipeline))
     env = templates()
     context["rules"] = env.get_template(f"variants/{pipeline.variant}.sql.j2").make_module(context)
     context["sql"] = env.get_template("macros.sql.j2").make_module(context)

@@ -3,6 +3,7 @@ the script, the submission, the results shown (lesson3/printer.py) until the job
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import time
@@ -66,11 +67,12 @@ def explain(request: Request) -> str:
 
 def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
+    _take_over(choose(request))
     chosen = choose(request)
     config, pipeline = chosen.settings, chosen.pipeline
     interrupts.doing(f"starting {pipeline.name}", resume=_resume_hint(chosen))
     connection = ready(from_environment(), progress=say)
-    ensure_topic(connection.client_config(), pipeline.topic)
+    pipeline = dataclasses.replace(pipeline, partitions=ensure_topic(connection.client_config(), pipeline.topic))
     print(console.banner(pipeline.analyses), file=sys.stderr if request.output_format == "json" else sys.stdout,
           flush=True)
     from lesson3.infra import cluster as flink_cluster
@@ -92,6 +94,21 @@ def run(request: Request) -> int:
                                resuming=chosen.resuming)
         watch = ResultPrinter(pipeline, request.output_format, memory)
     return _supervise(chosen, connection, statements, watch, warm)
+
+
+def _take_over(chosen: Choice) -> None:
+    """A runner killed with -9 leaves its job running on the cluster; run again, the same command
+    cancels it before it picks the checkpoint to continue from (retained on cancel). Two jobs of one
+    pipeline would write every result twice, and a checkpoint picked while the old job still runs
+    could be older than results it commits later."""
+    from lesson3.infra import cluster as flink_cluster
+
+    address = chosen.settings.cluster
+    if address and flink_cluster.overview(address):
+        name = chosen.pipeline.name
+        if flink_cluster.cancel_jobs(lambda job: job == name, address):
+            say(f"Flink: {name} was still running on {address} (its runner was killed): cancelled it, "
+                "to continue from its last checkpoint")
 
 
 def _continue_command() -> str:

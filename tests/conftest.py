@@ -34,6 +34,28 @@ def kafka():
         broker.stop()
 
 
+def sasl_env(tls: bool = False, secret: str = broker.SASL_PASSWORD, ca: object = broker.CA_FILE) -> dict:
+    """The environment that points a process at one of the embedded broker's SASL listeners, as a
+    .env for Confluent Cloud would: SASL_SSL on 9095 trusting `ca` (None: trust nothing extra), or
+    SASL_PLAINTEXT on 9094."""
+    env = {"CNFL_KAFKA_BROKER": broker.SSL_BOOTSTRAP if tls else broker.SASL_BOOTSTRAP,
+           "CNFL_KC_API_KEY": broker.SASL_USER, "CNFL_KC_API_SECRET": secret,
+           "CNFL_KAFKA_SECURITY_PROTOCOL": "SASL_SSL" if tls else "SASL_PLAINTEXT",
+           "CNFL_KAFKA_SSL_CA_LOCATION": ""}
+    if tls and ca is not None:
+        env["CNFL_KAFKA_SSL_CA_LOCATION"] = str(ca)
+    return env
+
+
+@pytest.fixture(scope="session")
+def other_ca(tmp_path_factory) -> str:
+    """A CA that did not sign the broker's certificate."""
+    path = tmp_path_factory.mktemp("other-ca") / "ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(path.with_suffix(".key")),
+                    "-out", str(path), "-days", "1", "-subj", "/CN=some other CA"], check=True, capture_output=True)
+    return str(path)
+
+
 @dataclass
 class SeededTopic:
     name: str

@@ -11,6 +11,7 @@ import pytest
 from lesson3 import analyses
 from lesson3.infra import broker
 from lesson3.paths import ROOT
+from tests.conftest import sasl_env
 
 
 def runner(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -46,12 +47,28 @@ def test_malformed_yaml_exits_2_naming_the_line(tmp_path):
     assert_one_line_error(runner("3b", "--config", str(config), "--sql"), 2, str(config), "line 3")
 
 
-def test_wrong_secret_exits_3_without_showing_it(kafka):
-    env = {"CNFL_KAFKA_BROKER": broker.SASL_BOOTSTRAP, "CNFL_KC_API_KEY": broker.SASL_USER,
-           "CNFL_KC_API_SECRET": "not-the-secret-42", "CNFL_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"}
-    done = runner("3a", "--bounded", env=env)
+@pytest.mark.parametrize("tls", [False, True], ids=["sasl_plaintext", "sasl_ssl"])
+def test_wrong_secret_exits_3_within_seconds_without_showing_it(kafka, tls):
+    started = time.monotonic()
+    done = runner("3a", "--bounded", env=sasl_env(tls, secret="not-the-secret-42"))
     assert_one_line_error(done, 3, "authentication failed", "CNFL_KC_API_SECRET")
     assert "not-the-secret-42" not in done.stdout + done.stderr
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("ca", [None, "other"], ids=["no_ca", "another_ca"])
+def test_untrusted_certificate_exits_3_within_seconds_naming_the_fix(kafka, other_ca, ca):
+    started = time.monotonic()
+    done = runner("3a", "--bounded", env=sasl_env(tls=True, ca=other_ca if ca else None))
+    assert_one_line_error(done, 3, "localhost:9095", "certificate is not trusted", "CNFL_KAFKA_SSL_CA_LOCATION",
+                          str(broker.CA_FILE))
+    assert broker.SASL_PASSWORD not in done.stdout + done.stderr
+    assert time.monotonic() - started < 15
+
+
+def test_a_ca_file_that_is_missing_is_a_config_error(tmp_path):
+    done = runner("3a", "--sql", env=sasl_env(tls=True, ca=tmp_path / "nowhere.pem"))
+    assert_one_line_error(done, 2, "CNFL_KAFKA_SSL_CA_LOCATION", "nowhere.pem", "not a file")
 
 
 def test_unreachable_broker_exits_3_within_a_minute():
@@ -63,7 +80,11 @@ def test_unreachable_broker_exits_3_within_a_minute():
 
 
 def test_sql_masks_the_secret_unless_revealed():
-    env = {"CNFL_KAFKA_BROKER": "pkc-1.example:9092", "CNFL_KC_API_KEY": "KEY", "CNFL_KC_API_SECRET": "hush-123"}
+    env = {"CNFL_KAFKA_BROKER": "pkc-1.example:9092", "CNFL_KC_API_KEY": "KEY", "CNFL_KC_API_SECRET": "hush-123",
+           "CNFL_KAFKA_SSL_CA_LOCATION": str(broker.CA_FILE)}
     masked = runner("3d", "--sql", env=env)
     assert masked.returncode == 0 and "hush-123" not in masked.stdout and "--reveal-secrets" in masked.stdout
+    # every Kafka table of the script trusts the CA, and the secret is only where it is asked for
+    assert masked.stdout.count(f"'properties.ssl.truststore.location' = '{broker.CA_FILE}'") == \
+        masked.stdout.count("'properties.bootstrap.servers'") > 0
     assert 'password="hush-123"' in runner("3d", "--sql", "--reveal-secrets", env=env).stdout

@@ -35,6 +35,12 @@ def get(address: str, path: str, timeout_s: float = 3.0):
         return json.load(response)
 
 
+def cancel(address: str, job_id: str, timeout_s: float = 5.0) -> None:
+    """Ask the cluster at `address` to cancel a job (PATCH /jobs/ID?mode=cancel); it ends soon after."""
+    request = urllib.request.Request(f"http://{address}/jobs/{job_id}?mode=cancel", method="PATCH")
+    urllib.request.urlopen(request, timeout=timeout_s).close()
+
+
 def job_page(address: str, job_id: str) -> str:
     return f"http://{address}/#/job/running/{job_id}/overview"
 

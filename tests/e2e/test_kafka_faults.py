@@ -1,4 +1,5 @@
-"""The Kafka side of real use: SASL/PLAIN credentials, and a broker that goes away during a run."""
+"""The Kafka side of real use: SASL/PLAIN credentials (also over TLS, as Confluent Cloud speaks it),
+and a broker that goes away during a run."""
 from __future__ import annotations
 
 import os
@@ -9,17 +10,19 @@ import uuid
 
 from lesson3.infra import broker
 from lesson3.paths import DATA, ROOT
-from tests.conftest import produce, seeded_values
+import pytest
+
+from tests.conftest import produce, sasl_env, seeded_values
 from tests.e2e.test_jobs import assert_matches_model
 from tests.e2e.live import final_totals, read_until, start, stop
 
 
-def test_a_job_runs_through_sasl_plain_and_never_shows_the_secret(kafka):
+@pytest.mark.parametrize("tls", [False, True], ids=["sasl_plaintext", "sasl_ssl"])
+def test_a_job_runs_through_sasl_plain_and_never_shows_the_secret(kafka, tls):
     topic = f"test-sasl-{uuid.uuid4().hex[:8]}"
     values = seeded_values(300, seed=5, bad_ratio=0.02)
     produce(topic, values)
-    env = {"CNFL_KAFKA_BROKER": broker.SASL_BOOTSTRAP, "CNFL_KC_API_KEY": broker.SASL_USER,
-           "CNFL_KC_API_SECRET": broker.SASL_PASSWORD, "CNFL_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"}
+    env = sasl_env(tls)
     done = subprocess.run([sys.executable, "runner.py", "3a", "--bounded", "--format", "json", "--topic", topic],
                           cwd=ROOT, capture_output=True, text=True, timeout=240, env={**os.environ, **env})
     run = type("Run", (), {"returncode": done.returncode, "stdout": done.stdout.splitlines(),

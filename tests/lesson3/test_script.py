@@ -85,3 +85,17 @@ def test_several_analyses_share_one_read_and_one_running_aggregate():
 def test_result_topics_name_their_source_topic():
     text = script.render(settings.load(), Pipeline(analyses.select(["3b"]), sink="kafka", topic="shop-eu"), LOCAL)
     assert "'topic' = 'lesson3.shop-eu.tier_changes'" in text and "'topic' = 'lesson3.shop-eu.vip_tiers'" in text
+
+
+@pytest.mark.parametrize("partitions, parallelism, source_tasks", [(1, 2, "1"), (3, 4, "3"), (4, 2, None),
+                                                                   (None, 2, None), (1, 1, None)])
+def test_no_source_task_without_a_partition_where_the_watermark_counts(partitions, parallelism, source_tasks):
+    # a Kafka reader with no partition never goes idle, and no idle timeout stands in for that
+    config = settings.load(overrides=[f"parallelism={parallelism}"])
+    text = script.render(config, Pipeline(analyses.select(["3a"]), partitions=partitions), LOCAL)
+    assert ("'scan.parallelism'" in text) == (source_tasks is not None)
+    assert source_tasks is None or f"'scan.parallelism' = '{source_tasks}'" in text
+    assert "table.exec.source.idle-timeout" not in text
+    idle = script.render(settings.load(overrides=["parallelism=2", "idle_timeout=5s"]),
+                         Pipeline(analyses.select(["3a"])), LOCAL)
+    assert "SET 'table.exec.source.idle-timeout' = '5s';" in idle

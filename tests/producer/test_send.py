@@ -16,6 +16,7 @@ from confluent_kafka.admin import AdminClient
 from lesson3.infra import broker
 from producer.orders import generate_orders
 from producer.send import send
+from tests.conftest import sasl_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,12 +107,11 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str]):
     assert "Traceback" not in result.stderr
 
 
-def test_sasl_credentials_reach_the_broker():
-    # The local broker's SASL_PLAINTEXT listener stands in for Confluent Cloud's SASL_SSL.
+@pytest.mark.parametrize("tls", [False, True], ids=["sasl_plaintext", "sasl_ssl"])
+def test_sasl_credentials_reach_the_broker(tls):
+    # SASL_SSL on 9095 (trusting the broker's own CA) is Confluent Cloud's protocol for real
     topic = unique_topic()
-    result = run_producer("--count", "5", "--seed", "1", "--topic", topic,
-                          CNFL_KAFKA_BROKER=broker.SASL_BOOTSTRAP, CNFL_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
-                          CNFL_KC_API_KEY=broker.SASL_USER, CNFL_KC_API_SECRET=broker.SASL_PASSWORD)
+    result = run_producer("--count", "5", "--seed", "1", "--topic", topic, **sasl_env(tls))
     assert result.returncode == 0, result.stderr
     assert consume_all(topic) == expected(5, seed=1)
 

@@ -22,8 +22,6 @@ SET 'state.backend.type' = 'hashmap';
 -- Several analyses read the same views: plan each shared view once (by its digest) instead of once per
 -- reader, so the JSON checks of checked_orders run once per record in `all`, not five times.
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
--- Ordered by event time (parallelism above 1): a partition without orders stops holding the watermark back.
-SET 'table.exec.source.idle-timeout' = '5s';
 -- Checkpoints: the state and the offsets a later run continues from (kept when the job is cancelled).
 SET 'execution.checkpointing.interval' = '60s';
 SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
