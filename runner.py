@@ -2,7 +2,7 @@
 """Run the Flink SQL analyses of analyses/ on Kafka orders: `python runner.py JOB [JOB ...]`."""
 from __future__ import annotations
 
-from lesson3 import interrupts
+from order_analytics import interrupts
 
 if __name__ == "__main__":  # before the imports that take a second: a Ctrl-C while they load ends in one line too
     interrupts.install()
@@ -10,13 +10,13 @@ if __name__ == "__main__":  # before the imports that take a second: a Ctrl-C wh
 import argparse  # noqa: E402
 import sys  # noqa: E402
 
-from lesson3 import analyses, local_cluster, session, settings  # noqa: E402
-from lesson3.connection import from_environment  # noqa: E402
-from lesson3.errors import UsageError, UserError  # noqa: E402
-from lesson3.infra import broker, gateway  # noqa: E402
-from lesson3.pipeline import SINKS  # noqa: E402
-from lesson3.printer import say  # noqa: E402
-from lesson3.request import Request  # noqa: E402
+from order_analytics import analyses, local_cluster, session, settings  # noqa: E402
+from order_analytics.connection import from_environment  # noqa: E402
+from order_analytics.errors import UsageError, UserError  # noqa: E402
+from order_analytics.infra import broker, gateway  # noqa: E402
+from order_analytics.pipeline import SINKS  # noqa: E402
+from order_analytics.printer import say  # noqa: E402
+from order_analytics.request import Request  # noqa: E402
 
 OTHER_COMMANDS = """\
 other commands:
@@ -129,7 +129,7 @@ def run_service(name: str, service, argv: list[str]) -> int:
 
 def run_db(argv: list[str]) -> int:
     """`python runner.py db start|stop|status|psql [PSQL_ARGS...]`: the views' PostgreSQL."""
-    from lesson3.infra import database
+    from order_analytics.infra import database
 
     if not argv or argv[0] not in ("start", "stop", "status", "psql") or (argv[0] != "psql" and len(argv) != 1):
         raise UsageError("usage: python runner.py db start|stop|status, or python runner.py db psql [PSQL_ARGS...]")
@@ -157,13 +157,13 @@ def run_sql_client(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not from_environment().username:
         broker.start(lambda m: print(m, file=sys.stderr))
-    from lesson3.infra import sql_client
+    from order_analytics.infra import sql_client
 
     return sql_client.run(args.file)
 
 
 def run_dashboard(argv: list[str]) -> int:
-    from lesson3 import dashboard
+    from order_analytics import dashboard
 
     parser = ArgumentParser(prog="python runner.py dashboard",
                             description="A live web page of the results that `python runner.py JOB --sink kafka` "
@@ -184,7 +184,7 @@ def run_status(argv: list[str]) -> int:
                                         "checkpoint, consumer lag, dead letters and the command that continues it.")
     parser.add_config_options("checkpoint.dir=/tmp/ck, as given to the runs")
     args = parser.parse_args(argv)
-    from lesson3 import status
+    from order_analytics import status
 
     config_args = (["--config", args.config] if args.config else []) + [
         word for assignment in args.overrides for word in ("--set", assignment)]
@@ -197,7 +197,7 @@ SERVICES = ("kafka", "cluster", "sql-client", "status", "dashboard")
 
 
 def main(argv: list[str]) -> int:
-    # Ctrl-C and `kill` stop a job the same clean way (lesson3/interrupts.py), even when started from
+    # Ctrl-C and `kill` stop a job the same clean way (order_analytics/interrupts.py), even when started from
     # a shell that ignores SIGINT for background commands. The other commands end on KeyboardInterrupt.
     if argv[:1] and argv[0] in SERVICES:
         interrupts.running()

@@ -32,9 +32,9 @@ from typing import Callable, Iterator
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from lesson3 import analyses
-from lesson3 import settings as config
-from lesson3.infra import broker
+from order_analytics import analyses
+from order_analytics import settings as config
+from order_analytics.infra import broker
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

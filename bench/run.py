@@ -35,10 +35,10 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from lesson3 import analyses
-from lesson3.infra import broker
-from lesson3.connection import ensure_topic
-from lesson3.paths import ROOT
+from order_analytics import analyses
+from order_analytics.infra import broker
+from order_analytics.connection import ensure_topic
+from order_analytics.paths import ROOT
 from producer.orders import generate_orders
 
 OUT = ROOT / "bench"
@@ -378,8 +378,8 @@ def startup(extra: list[str], runs: int = 2, cases=None, cluster_too: bool = Tru
     """From the command to the first result, `runs` times each, beside the bare PyFlink floor: on the
     mini-cluster (everything starts), and on the local cluster through its warm client (started
     here if it is not running)."""
-    from lesson3 import local_cluster
-    from lesson3.infra import cluster
+    from order_analytics import local_cluster
+    from order_analytics.infra import cluster
 
     cases = cases or startup_cases()
     rows = _startup_rows(cases, "mini-cluster", extra, runs)

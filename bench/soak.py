@@ -22,11 +22,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from lesson3.connection import Connection, ensure_topic
-from lesson3.infra import broker, cluster, kafka_offsets
-from lesson3.paths import DATA, ROOT
-from lesson3.pipeline import Pipeline
-from lesson3 import analyses
+from order_analytics.connection import Connection, ensure_topic
+from order_analytics.infra import broker, cluster, kafka_offsets
+from order_analytics.paths import DATA, ROOT
+from order_analytics.pipeline import Pipeline
+from order_analytics import analyses
 from producer.orders import generate_orders
 from producer.send import send
 
@@ -59,7 +59,7 @@ class Soak:
 
     @property
     def group(self) -> str:
-        from lesson3 import settings
+        from order_analytics import settings
 
         pipeline = Pipeline(analyses.select(JOBS), variant="builtin", sink="kafka", topic=self.topic)
         return pipeline.group_id(settings.load())

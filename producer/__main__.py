@@ -7,9 +7,9 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from lesson3.infra import broker
-from lesson3.connection import from_environment, ready
-from lesson3.errors import UsageError, UserError
+from order_analytics.infra import broker
+from order_analytics.connection import from_environment, ready
+from order_analytics.errors import UsageError, UserError
 from producer.orders import generate_orders
 from producer.send import send
 

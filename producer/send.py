@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from lesson3.connection import ensure_topic
-from lesson3.errors import KafkaUnavailable
+from order_analytics.connection import ensure_topic
+from order_analytics.errors import KafkaUnavailable
 from producer.orders import Record, describe, restamped
 
 # Idempotence keeps retries from writing duplicates or reordering; it needs acks=all. A short linger

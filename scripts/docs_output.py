@@ -79,8 +79,8 @@ def docs_values() -> list[bytes]:
 
 def load_orders(topic: str) -> None:
     from confluent_kafka import Producer
-    from lesson3.connection import ensure_topic
-    from lesson3.infra import broker
+    from order_analytics.connection import ensure_topic
+    from order_analytics.infra import broker
 
     broker.start(progress=lambda message: None)
     ensure_topic({"bootstrap.servers": broker.BOOTSTRAP}, topic, 1)
@@ -95,7 +95,7 @@ def load_orders(topic: str) -> None:
 
 def records_on(topic: str) -> int:
     from confluent_kafka import Consumer, TopicPartition
-    from lesson3.infra import broker
+    from order_analytics.infra import broker
 
     consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": "docs-count"})
     low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
@@ -106,7 +106,7 @@ def records_on(topic: str) -> int:
 def read_topic(topic: str) -> list[str]:
     """Every record value of a topic from its start to its current end (one partition)."""
     from confluent_kafka import Consumer
-    from lesson3.infra import broker
+    from order_analytics.infra import broker
 
     consumer = Consumer({"bootstrap.servers": broker.BOOTSTRAP, "group.id": f"docs-read-{uuid.uuid4().hex}",
                          "auto.offset.reset": "earliest", "enable.partition.eof": True})
@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    from lesson3.errors import UserError
+    from order_analytics.errors import UserError
 
     try:
         sys.exit(main(sys.argv[1:]))

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3.infra import broker
-from lesson3.connection import ensure_topic
-from lesson3.paths import ROOT
+from order_analytics.infra import broker
+from order_analytics.connection import ensure_topic
+from order_analytics.paths import ROOT
 from producer.orders import generate_orders
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from lesson3 import analyses
+from order_analytics import analyses
 
 CENT = Decimal("0.01")
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from lesson3 import analyses
-from lesson3.infra import broker
-from lesson3.paths import ROOT
+from order_analytics import analyses
+from order_analytics.infra import broker
+from order_analytics.paths import ROOT
 from tests.conftest import sasl_env
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bench.peer import ceiling, order_of, peer
-from lesson3 import settings as config
+from order_analytics import settings as config
 from tests.conftest import produce, seeded_values
 from tests.model import Rules, expected
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3 import analyses, console, settings
-from lesson3.analyses import Analysis, Event
-from lesson3.dashboard.state import ALERTS_KEPT, Board, sources
-from lesson3.pipeline import Identity
+from order_analytics import analyses, console, settings
+from order_analytics.analyses import Analysis, Event
+from order_analytics.dashboard.state import ALERTS_KEPT, Board, sources
+from order_analytics.pipeline import Identity
 from tests import model
 from tests.conftest import seeded_values
 

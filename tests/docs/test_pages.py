@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from lesson3.paths import ROOT
+from order_analytics.paths import ROOT
 
 _spec = importlib.util.spec_from_file_location("docs_output", ROOT / "scripts" / "docs_output.py")
 docs_output = sys.modules["docs_output"] = importlib.util.module_from_spec(_spec)  # a script, not a package

@@ -10,8 +10,8 @@ import threading
 import time
 from decimal import Decimal
 
-from lesson3.infra import gateway
-from lesson3.paths import ROOT
+from order_analytics.infra import gateway
+from order_analytics.paths import ROOT
 from tests import model
 
 

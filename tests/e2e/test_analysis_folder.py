@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from lesson3 import analyses
-from lesson3.paths import ANALYSES
+from order_analytics import analyses
+from order_analytics.paths import ANALYSES
 from tests import model
 
 ORIGINAL = analyses.registry()["3b"]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lesson3 import analyses, local_cluster
-from lesson3.infra import broker, cluster, flink_rest, warm_client
-from lesson3.paths import ROOT
+from order_analytics import analyses, local_cluster
+from order_analytics.infra import broker, cluster, flink_rest, warm_client
+from order_analytics.paths import ROOT
 from producer.orders import generate_orders
 from producer.send import send
 from tests import model

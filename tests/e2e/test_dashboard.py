@@ -20,8 +20,8 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3 import analyses
-from lesson3.paths import ROOT
+from order_analytics import analyses
+from order_analytics.paths import ROOT
 from tests import model
 from tests.conftest import produce, run_runner, seeded_values
 

@@ -9,8 +9,8 @@ import time
 import uuid
 from collections import Counter
 
-from lesson3.infra import broker
-from lesson3.paths import ROOT
+from order_analytics.infra import broker
+from order_analytics.paths import ROOT
 from producer.orders import START_MS, generate_orders
 from tests.conftest import topic_rows
 from tests.e2e.live import read_until, start, stderr_of, stop

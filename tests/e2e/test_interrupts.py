@@ -1,7 +1,7 @@
 """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) and SIGTERM at several moments
 of a run's start-up and of the running job: one line on stderr, no Python or Java trace, the exit
 code of the contract, and no process of the run left (the gateway JVM and its Python workers carry
-the runner's pid in their environment: lesson3/infra/gateway.py). Also kill -9 of the runner: its
+the runner's pid in their environment: order_analytics/infra/gateway.py). Also kill -9 of the runner: its
 JVM must not live on."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from lesson3.paths import ROOT
+from order_analytics.paths import ROOT
 from tests.conftest import produce, seeded_values
 from tests.e2e.live import gone
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3 import analyses
+from order_analytics import analyses
 from tests import model
 
 JOBS = [a.id for a in analyses.select(["all"])]  # the lesson's four

@@ -8,8 +8,8 @@ import sys
 import time
 import uuid
 
-from lesson3.infra import broker
-from lesson3.paths import DATA, ROOT
+from order_analytics.infra import broker
+from order_analytics.paths import DATA, ROOT
 import pytest
 
 from tests.conftest import produce, sasl_env, seeded_values

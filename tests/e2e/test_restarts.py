@@ -11,8 +11,8 @@ import uuid
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from lesson3 import checkpoints
-from lesson3.infra import broker
+from order_analytics import checkpoints
+from order_analytics.infra import broker
 from tests import model
 from tests.conftest import produce, seeded_values
 from tests.e2e.live import gone, read_events, start, stop

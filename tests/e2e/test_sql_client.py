@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from lesson3 import analyses, console, settings
-from lesson3.connection import Connection
-from lesson3.infra import broker
-from lesson3.paths import ROOT
-from lesson3.pipeline import Pipeline
-from lesson3.results import ResultReader
+from order_analytics import analyses, console, settings
+from order_analytics.connection import Connection
+from order_analytics.infra import broker
+from order_analytics.paths import ROOT
+from order_analytics.pipeline import Pipeline
+from order_analytics.results import ResultReader
 from tests import model
 
 

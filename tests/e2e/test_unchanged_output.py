@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson3 import analyses
+from order_analytics import analyses
 from tests.conftest import produce
 
 GOLDEN = Path(__file__).parent / "golden"

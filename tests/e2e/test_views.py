@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import pytest
 
-from lesson3 import analyses, settings, views
-from lesson3.infra import database
-from lesson3.paths import ROOT
+from order_analytics import analyses, settings, views
+from order_analytics.infra import database
+from order_analytics.paths import ROOT
 from tests import model
 from tests.conftest import produce, seeded_values
 from tests.e2e import live

@@ -13,7 +13,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from lesson3.infra import broker
+from order_analytics.infra import broker
 from producer.orders import generate_orders
 from producer.send import send
 from tests.conftest import sasl_env

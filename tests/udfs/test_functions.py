@@ -20,10 +20,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from lesson3.paths import DEFAULT_CONFIG, UDFS, python_worker_env
-from lesson3.script import templates
-from lesson3.udf_names import python_functions
-from lesson3.settings import load
+from order_analytics.paths import DEFAULT_CONFIG, UDFS, python_worker_env
+from order_analytics.script import templates
+from order_analytics.udf_names import python_functions
+from order_analytics.settings import load
 
 # Importing PyFlink warns of its own deprecated APIs as it defines them, and its Python worker pulls in
 # Apache Beam's httplib2, which uses pyparsing's old names: none of it is this project's.
