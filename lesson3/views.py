@@ -76,10 +76,11 @@ def snake(field: str) -> str:
 # Flink's JDBC connector writes column names unquoted (and cannot quote them: its named parameters
 # would break), so a table with a column named by a reserved word ("order", "offset") keeps that name
 # and Flink writes it through an updatable view that renames the column (order -> order_). The views
-# live in a schema of their own, "flink:<topic>", so that the learner's schema holds only the tables
-# and customer_profile; ':' is never in a Kafka topic's name, so it cannot be another topic's schema.
+# live in a schema of their own, "flink/<topic>", so that the learner's schema holds only the tables
+# and customer_profile; '/' is never in a Kafka topic's name, so it cannot be another topic's schema
+# (nor ':', which the connector would take for one of its named parameters).
 def writer_schema(schema: str) -> str:
-    return f"flink:{schema}"
+    return f"flink/{schema}"
 
 
 def written(column: str) -> str:

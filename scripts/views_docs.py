@@ -54,7 +54,7 @@ change as you run them again.
   against the same with `--sink blackhole` (no figure measured yet).
 - Column names are the events' JSON fields in snake case. Two are reserved words of SQL, quoted in
   a query: `"order"` (`frequency_changes`) and `"offset"` (`dead_letters`). Flink's JDBC connector
-  does not quote names, so it writes these two tables through views in the schema `"flink:orders"`
+  does not quote names, so it writes these two tables through views in the schema `"flink/orders"`
   that rename the column (`order_`, `offset_`); the tables and their triggers are the same.
 
 Each query runs with `python runner.py db psql -f lesson4/FILE.sql` (`-v topic=NAME` for another

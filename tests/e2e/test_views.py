@@ -198,7 +198,7 @@ def test_the_reserved_words_are_the_servers_own(views_database):
 def test_the_learners_schema_holds_the_tables_and_customer_profile_alone(bounded_run, views_database):
     _, topic, _ = bounded_run
     found = database.query(views_database, "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-                                           f"WHERE table_schema IN ('{topic}', 'flink:{topic}')")
+                                           f"WHERE table_schema IN ('{topic}', 'flink/{topic}')")
     assert {(r["table_name"], r["table_type"]) for r in found if r["table_schema"] == topic} == {
         *((name, "BASE TABLE") for name in (t.name for t in views.every_table())), ("dead_letters", "BASE TABLE"),
         ("customer_profile", "VIEW")}

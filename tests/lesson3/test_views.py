@@ -26,8 +26,8 @@ def test_flink_writes_a_table_with_a_reserved_word_through_a_view_that_renames_i
     assert views.dead_letter_table().key == ("partition", "offset")
     ddl = views.database_script("orders", list(TABLES.values()))
     assert '"order" bigint' in ddl and '"offset" bigint' in ddl and "PRIMARY KEY (\"partition\", \"offset\")" in ddl
-    assert 'CREATE SCHEMA IF NOT EXISTS "flink:orders";' in ddl
-    assert ('CREATE OR REPLACE VIEW "flink:orders"."dead_letters" AS\n'
+    assert 'CREATE SCHEMA IF NOT EXISTS "flink/orders";' in ddl
+    assert ('CREATE OR REPLACE VIEW "flink/orders"."dead_letters" AS\n'
             'SELECT "error", "raw", "partition", "offset" AS "offset_", "seen_at"\nFROM "orders"."dead_letters";') in ddl
     assert '"order" AS "order_"' in ddl and ddl.count("CREATE OR REPLACE VIEW") == 3  # and customer_profile
 
@@ -36,7 +36,7 @@ def test_the_flink_table_of_a_renamed_column_writes_the_writer_view():
     text = render("postgres", reveal=False)
     frequency = next(s for s in statements(text) if "frequency_changes_postgres (" in s)
     assert "`order_` BIGINT" in frequency and "`order`" not in frequency
-    assert "'table-name' = '\"flink:orders\".\"frequency_changes\"'" in frequency
+    assert "'table-name' = '\"flink/orders\".\"frequency_changes\"'" in frequency
     dead = next(s for s in statements(text) if "dead_letters_postgres (" in s)
     assert "PRIMARY KEY (`partition`, `offset_`) NOT ENFORCED" in dead
     assert "'table-name' = '\"orders\".\"customer_totals\"'" in text
