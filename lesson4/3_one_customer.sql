@@ -1,6 +1,7 @@
 -- One customer's whole profile: the state, then every alert about them, oldest first.
 -- python runner.py db psql -f lesson4/3_one_customer.sql -v customer=customer_002 [-v topic=orders]
 \ir _topic.sql
+-- "order" (of frequency_changes) is a reserved word of SQL: quoted.
 \if :{?customer}
 \else
   \set customer customer_001
@@ -13,7 +14,7 @@ SELECT kind, detail, changed_at FROM (
   SELECT 'tier change' AS kind, previous_tier || ' -> ' || tier AS detail, changed_at
   FROM tier_changes WHERE customer_id = :'customer'
   UNION ALL
-  SELECT 'frequency change', frequency || ' at order #' || order_number, changed_at
+  SELECT 'frequency change', frequency || ' at order #' || "order", changed_at
   FROM frequency_changes WHERE customer_id = :'customer'
   UNION ALL
   SELECT 'segment change', previous_segment || ' -> ' || segment || ' at order #' || orders, changed_at

@@ -4,7 +4,7 @@
 SELECT changed_at, kind, key, detail FROM (
   SELECT changed_at, 'tier change' AS kind, customer_id AS key, previous_tier || ' -> ' || tier AS detail FROM tier_changes
   UNION ALL
-  SELECT changed_at, 'frequency change', customer_id, frequency || ' at order #' || order_number FROM frequency_changes
+  SELECT changed_at, 'frequency change', customer_id, frequency || ' at order #' || "order" FROM frequency_changes
   UNION ALL
   SELECT changed_at, 'segment change', customer_id, previous_segment || ' -> ' || segment FROM segment_changes
   UNION ALL

@@ -33,21 +33,59 @@ class Table:
     position: str | None = None            # grows with each state of a key: an older state never overwrites a newer
     changes: tuple | None = None           # (table, {column: expression over OLD/NEW}, compared column)
 
+    @property
+    def through_view(self) -> bool:
+        """Flink writes it through its writer view (writer_schema): a column is a reserved word."""
+        return any(column in RESERVED for column, _ in self.columns)
+
+    @property
+    def written_columns(self) -> tuple[tuple[str, str], ...]:
+        return tuple((written(column), kind) for column, kind in self.columns)
+
+    @property
+    def written_key(self) -> tuple[str, ...]:
+        return tuple(map(written, self.key))
+
+    def target(self, schema: str) -> str:
+        """The relation Flink's JDBC connector writes: the table, or its writer view."""
+        return f"{quoted(writer_schema(schema) if self.through_view else schema)}.{quoted(self.name)}"
+
 
 def ddl_file(topic: str):
     """Where `--sql` leaves the PostgreSQL DDL of a topic's views, for `db psql -f`."""
     return DATA / "views" / f"{topic}.sql"
 
 
-# Flink's JDBC connector writes column names unquoted (and cannot: its named parameters would break),
-# so a field that is a reserved word of PostgreSQL gets a column name that is not.
-RESERVED = {"order": "order_number", "offset": "kafka_offset"}
+# PostgreSQL's reserved words that cannot name a column unquoted (pg_get_keywords(), catcode R or T,
+# of PostgreSQL 15; tests/e2e/test_views.py compares them with the server's own list).
+RESERVED = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation column
+concurrently constraint create cross current_catalog current_date current_role current_schema current_time
+current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze from
+full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit localtime
+localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references returning
+right select session_user similar some symmetric table tablesample then to trailing true union unique user using
+variadic verbose when where window with""".split())
 
 
 def snake(field: str) -> str:
-    """A JSON field as a column: customerId -> customer_id, gapMs -> gap_ms, order -> order_number."""
-    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", field).lower()
-    return RESERVED.get(name, name)
+    """A JSON field as a column: customerId -> customer_id, gapMs -> gap_ms, order -> order."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", field).lower()
+
+
+# Flink's JDBC connector writes column names unquoted (and cannot quote them: its named parameters
+# would break), so a table with a column named by a reserved word ("order", "offset") keeps that name
+# and Flink writes it through an updatable view that renames the column (order -> order_). The views
+# live in a schema of their own, "flink/<topic>", so that the learner's schema holds only the tables
+# and customer_profile; '/' is never in a Kafka topic's name, so it cannot be another topic's schema
+# (nor ':', which the connector would take for one of its named parameters).
+def writer_schema(schema: str) -> str:
+    return f"flink/{schema}"
+
+
+def written(column: str) -> str:
+    """A column as Flink's JDBC connector names it: a reserved word gets a trailing underscore."""
+    return f"{column}_" if column in RESERVED else column
 
 
 def postgres_type(flink_type: str) -> str:
@@ -95,8 +133,8 @@ def _changes(analysis: Analysis, tables: list[Table]) -> Table:
 
 
 def dead_letter_table() -> Table:
-    return Table(DEAD_LETTERS, (("error", "STRING"), ("raw", "STRING"), ("partition", "INT"), (snake("offset"), "BIGINT"),
-                                ("seen_at", "TIMESTAMP(3)")), ("partition", snake("offset")),
+    return Table(DEAD_LETTERS, (("error", "STRING"), ("raw", "STRING"), ("partition", "INT"), ("offset", "BIGINT"),
+                                ("seen_at", "TIMESTAMP(3)")), ("partition", "offset"),
                  "SELECT error, record_value, `partition`, `offset`, CAST(proc_time AS TIMESTAMP(3)) FROM dead_letters")
 
 
@@ -141,6 +179,15 @@ def _changes_ddl(schema: str, table: Table) -> str:
             f"  EXECUTE FUNCTION {function}();")
 
 
+def _writer_view_ddl(schema: str, table: Table) -> str:
+    """The view Flink writes a table through: every column of the event, a reserved word renamed.
+    PostgreSQL updates such a view itself, an upsert's ON CONFLICT included, and the table's
+    triggers fire as for a write to the table."""
+    columns = ", ".join(quoted(c) if c == written(c) else f"{quoted(c)} AS {quoted(written(c))}" for c, _ in table.columns)
+    return (f"CREATE OR REPLACE VIEW {table.target(schema)} AS\n"
+            f"SELECT {columns}\nFROM {quoted(schema)}.{quoted(table.name)};")
+
+
 def profile_ddl(schema: str, tables: list[Table]) -> str:
     """customer_profile: every customer any customer table knows, each column from the tables that have it."""
     keyed = [t for t in tables if t.key == (PROFILE_KEY,)]
@@ -181,6 +228,9 @@ def database_script(schema: str, tables: list[Table]) -> str:
              f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)};", KEEP.format(schema=quoted(schema))]
     parts += [_table_ddl(schema, table) for table in tables]
     parts += [_changes_ddl(schema, table) for table in tables if table.changes]
+    writers = [_writer_view_ddl(schema, table) for table in tables if table.through_view and table.query]
+    if writers:
+        parts += [f"CREATE SCHEMA IF NOT EXISTS {quoted(writer_schema(schema))};", *writers]
     parts.append(profile_ddl(schema, tables))
     return "\n\n".join(parts) + "\n"
 

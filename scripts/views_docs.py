@@ -31,7 +31,7 @@ change as you run them again.
 - Alert and window tables (`tier_changes`, `frequency_changes`, `category_milestones`,
   `high_value_orders`, `rapid_orders`, `hourly_customers`) have a natural key (`analysis.yml`: `key:`),
   so a row Flink writes again after a crash lands on itself; `dead_letters` is keyed by
-  `(partition, kafka_offset)`.
+  `(partition, offset)`.
 - `segment_changes` is written by the database: a trigger on `customer_segments` compares the old and
   new row of each upsert (the changelog's update-before and update-after), keyed by customer and order count;
   like the console's, a change is between two states the job wrote (Flink writes a customer's newest state
@@ -52,8 +52,10 @@ change as you run them again.
   database is back: it continues from the last checkpoint, exact as after kill -9.
 - Cost: `python -m bench.run --jobs all --variants udf --sink postgres --label sink-postgres`
   against the same with `--sink blackhole` (no figure measured yet).
-- Column names are the events' JSON fields in snake case; two are reserved words in PostgreSQL and
-  Flink's JDBC connector does not quote names, so `order` is `order_number` and `offset` is `kafka_offset`.
+- Column names are the events' JSON fields in snake case. Two are reserved words of SQL, quoted in
+  a query: `"order"` (`frequency_changes`) and `"offset"` (`dead_letters`). Flink's JDBC connector
+  does not quote names, so it writes these two tables through views in the schema `"flink/orders"`
+  that rename the column (`order_`, `offset_`); the tables and their triggers are the same.
 
 Each query runs with `python runner.py db psql -f lesson4/FILE.sql` (`-v topic=NAME` for another
 source topic than `orders`). The outputs below are real: `{command}` made this page from

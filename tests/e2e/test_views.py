@@ -81,9 +81,9 @@ def assert_tables_match_model(target, schema: str, values: list, jobs: list[str]
         assert set(got) == want, (f"{table}: {len(got)} rows, {len(want)} expected; missing "
                                   f"{sorted(want - set(got))[:3]}, extra {sorted(set(got) - want)[:3]}")
     expected = model.expected(values)
-    dead = database.query(target, f'SELECT "partition", kafka_offset FROM "{schema}".dead_letters')
+    dead = database.query(target, f'SELECT "partition", "offset" FROM "{schema}".dead_letters')
     late = expected.late_offsets if "hourly" in jobs else []
-    assert sorted(int(r["kafka_offset"]) for r in dead) == sorted(expected.bad_offsets + late)
+    assert sorted(int(r["offset"]) for r in dead) == sorted(expected.bad_offsets + late)
     assert_segment_changes_follow_profiles(target, schema, expected)
 
 
@@ -187,6 +187,22 @@ def test_every_lesson4_query_runs_with_db_psql(bounded_run, query):
     run = run_runner("db", "psql", "-v", f"topic={topic}", "-v", "customer=customer_002", "-f", f"lesson4/{query}")
     assert run.returncode == 0, run.stderr
     assert "(0 rows)" not in "\n".join(run.stdout) or query.startswith("5_"), run.stdout
+
+
+def test_the_reserved_words_are_the_servers_own(views_database):
+    """views.RESERVED names what cannot be a column unquoted: the server's reserved words."""
+    words = database.query(views_database, "SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')")
+    assert views.RESERVED == {r["word"] for r in words}
+
+
+def test_the_learners_schema_holds_the_tables_and_customer_profile_alone(bounded_run, views_database):
+    _, topic, _ = bounded_run
+    found = database.query(views_database, "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                                           f"WHERE table_schema IN ('{topic}', 'flink/{topic}')")
+    assert {(r["table_name"], r["table_type"]) for r in found if r["table_schema"] == topic} == {
+        *((name, "BASE TABLE") for name in (t.name for t in views.every_table())), ("dead_letters", "BASE TABLE"),
+        ("customer_profile", "VIEW")}
+    assert {r["table_name"] for r in found if r["table_schema"] != topic} == {"frequency_changes", "dead_letters"}
 
 
 def test_db_commands(views_database):

@@ -16,9 +16,30 @@ EVERY = ["all", "alerts", "hourly", "segments"]
 
 @pytest.mark.parametrize("field, column", [("customerId", "customer_id"), ("previousTier", "previous_tier"),
                                            ("windowStart", "window_start"), ("gapMs", "gap_ms"), ("total", "total"),
-                                           ("order", "order_number"), ("offset", "kafka_offset")])
-def test_columns_are_the_fields_in_snake_case_never_a_reserved_word(field, column):
+                                           ("order", "order"), ("offset", "offset")])
+def test_columns_are_the_fields_in_snake_case_reserved_words_too(field, column):
     assert views.snake(field) == column
+
+
+def test_flink_writes_a_table_with_a_reserved_word_through_a_view_that_renames_it():
+    assert {name for name, t in TABLES.items() if t.through_view} == {"frequency_changes"}
+    assert views.dead_letter_table().key == ("partition", "offset")
+    ddl = views.database_script("orders", list(TABLES.values()))
+    assert '"order" bigint' in ddl and '"offset" bigint' in ddl and "PRIMARY KEY (\"partition\", \"offset\")" in ddl
+    assert 'CREATE SCHEMA IF NOT EXISTS "flink/orders";' in ddl
+    assert ('CREATE OR REPLACE VIEW "flink/orders"."dead_letters" AS\n'
+            'SELECT "error", "raw", "partition", "offset" AS "offset_", "seen_at"\nFROM "orders"."dead_letters";') in ddl
+    assert '"order" AS "order_"' in ddl and ddl.count("CREATE OR REPLACE VIEW") == 3  # and customer_profile
+
+
+def test_the_flink_table_of_a_renamed_column_writes_the_writer_view():
+    text = render("postgres", reveal=False)
+    frequency = next(s for s in statements(text) if "frequency_changes_postgres (" in s)
+    assert "`order_` BIGINT" in frequency and "`order`" not in frequency
+    assert "'table-name' = '\"flink/orders\".\"frequency_changes\"'" in frequency
+    dead = next(s for s in statements(text) if "dead_letters_postgres (" in s)
+    assert "PRIMARY KEY (`partition`, `offset_`) NOT ENFORCED" in dead
+    assert "'table-name' = '\"orders\".\"customer_totals\"'" in text
 
 
 def test_one_table_per_event_named_as_its_topic():
