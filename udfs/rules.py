@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Sequence
 
 
-def customer_tier(total: Decimal, vip: Decimal, premium: Decimal) -> str:
-    """3B: REGULAR below `vip`, VIP from `vip` up to below `premium`, PREMIUM from `premium`."""
+def customer_tier(total: Decimal | int, vip: Decimal | int, premium: Decimal | int) -> str:
+    """3B: REGULAR below `vip`, VIP from `vip` up to below `premium`, PREMIUM from `premium`: all three
+    in one unit (the udf variant passes whole cents)."""
     if total >= premium:
         return "PREMIUM"
     if total >= vip:

@@ -6,7 +6,7 @@ record. The check (sql/order_check.sql.j2) parses a record once; a job that read
 parses it twice more, for the source's event time and its watermark. Likewise each Python function
 is called once per use in the SQL (udfs/functions.py says how), and with no column of constants;
 the calls of one key's rules share one Python operator (3B's and 3C's: sql/steps/customer_rules), so a
-row crosses to Python once per key.
+row crosses to Python once per key, its money as BIGINT cents.
 """
 from __future__ import annotations
 
@@ -42,3 +42,5 @@ def test_each_record_is_parsed_once_and_each_python_call_made_once(runner, args,
     assert not re.search(r"ARRAY\([\d.]+,", plan)  # an ARRAY[...] of constants is a column of every row
     # one Python operator per key of the job's rules (customer, category, the alerts' customer)
     assert len(re.findall(r"\bPythonCalc\(", plan)) == python_operators
+    # the tier's money in whole cents: the thresholds 500 and 1000 (config) as 50000 and 100000
+    assert all(call == ", 50000, 100000)" for call in re.findall(r"(?<=customer_tier\()[^,]+(, [^)]*\))", plan))

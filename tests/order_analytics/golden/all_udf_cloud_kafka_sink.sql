@@ -166,8 +166,8 @@ SELECT
   customerId,
   total,
   orders,
-  customer_tier(total, 500.00, 1000.00) AS tier,
-  customer_tier(total - amount, 500.00, 1000.00) AS previous_tier,
+  customer_tier(CAST((total) * 100 AS BIGINT), 50000, 100000) AS tier,
+  customer_tier(CAST((total - amount) * 100 AS BIGINT), 50000, 100000) AS previous_tier,
   order_frequency(orders, 2, 6, 11) AS frequency,
   CASE WHEN orders > 1 THEN order_frequency(orders - 1, 2, 6, 11) END AS previous_frequency
 FROM customer_running;
