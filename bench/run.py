@@ -1,11 +1,15 @@
-"""Benchmark: every job in both variants over one backlog, and the live path's latency.
+"""Benchmark: every analysis and `all` in both variants over one backlog, beside the plain-Python peer.
 
-    python -m bench.run                         # 1,000,000 orders, 10,000 customers (about 20 minutes)
-    python -m bench.run --orders 100000         # a quicker look
+    python -m bench.run                        # what `make bench` runs: 200,000 orders, 10,000 customers
+    python -m bench.run --orders 100000 --jobs all --skip-latency --skip-startup   # a quicker look
 
 For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
 over a one-order topic (the start-up time) and over the backlog; orders/s is the backlog over the
-difference. Peak memory is sampled from /proc for the Flink JVM and the Python workers, and the
+difference. It also sums the CPU seconds of each run's processes (the JVM and its Python workers,
+sampled from /proc) and gives the same over the difference, orders per CPU second: the figure a
+machine shared with other work moves least. Each udf row is given as a ratio of its job's builtin
+row ("× builtin"), each row as a ratio of the peer's ("× peer"), by the clock and by CPU.
+Peak memory is sampled from /proc for the Flink JVM and the Python workers, and the
 JVM's GC log gives the most heap it held right after a collection ("heap MB"). The live
 latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
 steady rate. The start-up is the time from the command to the first result of a live run over a
@@ -15,8 +19,7 @@ not running). Results: a table here, bench/results.json and bench/results.png.
 
 Beside the jobs, over the same backlog (unless --skip-peer): the plain-Python peer (bench/peer.py:
 the four analyses in one loop, no fault tolerance), the raw consumer ceiling (the same Consumer only
-reading), and kcat reading to the end when it is installed. Each job's orders/s is also given as a
-ratio of the peer's ("× peer").
+reading), and kcat reading to the end when it is installed.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,8 +47,6 @@ from producer.orders import generate_orders
 
 OUT = ROOT / "bench"
 JOBS = analyses.choices()
-# by default the lesson's four and `all`; the experiments by name (--jobs alerts hourly segments)
-LESSON = [*(a.id for a in analyses.select([analyses.ALL])), analyses.ALL]
 VARIANTS = ["builtin", "udf"]
 
 
@@ -105,6 +107,15 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
+def _cpu_s(pid: int) -> float | None:
+    """The CPU seconds (user and system) a process has used so far; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _rss_mb(pid: int) -> tuple[str, float]:
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -116,23 +127,31 @@ def _rss_mb(pid: int) -> tuple[str, float]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the RSS of a process tree: the JVM (Flink) and the Python UDF workers apart."""
+    """Samples the RSS of a process tree: the JVM (Flink) and the Python UDF workers apart; and the
+    CPU seconds each process of it has used (the last sample of each), which a busy shared machine
+    moves far less than the wall-clock time."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.flink_mb, self.python_workers_mb, self.done = pid, 0.0, 0.0, False
+        self.cpu: dict[int, float] = {}
 
     def run(self) -> None:
         while not self.done:
             flink = workers = 0.0
-            for pid in _tree(self.pid)[1:]:
+            for pid in _tree(self.pid):
+                cpu = _cpu_s(pid)
+                if cpu is not None:
+                    self.cpu[pid] = cpu
+                if pid == self.pid:
+                    continue
                 command, mb = _rss_mb(pid)
                 if "java" in command.split(" ")[0]:
                     flink += mb
                 elif "beam" in command or "pyflink" in command:
                     workers += mb
             self.flink_mb, self.python_workers_mb = max(self.flink_mb, flink), max(self.python_workers_mb, workers)
-            time.sleep(0.5)
+            time.sleep(0.2)
 
 
 def heap_after_gc_mb(gc_log: Path) -> int | None:
@@ -159,17 +178,26 @@ def run_job(job: str, variant: str, topic: str, extra: list[str], sink: str = "b
         memory.done = True
         if process.returncode != 0:
             raise SystemExit(f"{job} {variant} failed:\n{stderr[-2000:]}")
-        return {"seconds": time.monotonic() - started, "flink_mb": round(memory.flink_mb),
+        memory.join()
+        return {"seconds": time.monotonic() - started, "cpu_s": sum(memory.cpu.values()),
+                "flink_mb": round(memory.flink_mb),
                 "heap_mb": heap_after_gc_mb(gc_log), "python_workers_mb": round(memory.python_workers_mb)}
 
 
 def run_peer(topic: str, extra: list[str], ceiling: bool = False) -> dict:
     """bench/peer.py in its own process; it times itself (start-up: the consumer and end offsets)."""
     command = [sys.executable, "-m", "bench.peer", "--topic", topic, *(["--ceiling"] if ceiling else []), *extra]
+    before = _children_cpu_s()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         raise SystemExit(f"bench.peer {'--ceiling ' if ceiling else ''}failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.splitlines()[-1])
+    return {**json.loads(done.stdout.splitlines()[-1]), "cpu_s": _children_cpu_s() - before}
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of the children this process has waited for (a peer's run is the difference)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_kcat(topic: str) -> tuple[float, int]:
@@ -193,6 +221,7 @@ def peers(orders: int, topic: str, tiny_topic: str, extra: list[str]) -> list[di
             raise SystemExit(f"{job} read {run['orders']:,} records of {topic}, not {orders:,}")
         rows.append({"job": job, "variant": variant, "orders": orders, "startup_s": round(run["startup_s"], 1),
                      "total_s": round(run["total_s"], 1), "orders_per_s": run["orders_per_s"],
+                     "cpu_s": round(run["cpu_s"], 1), "orders_per_cpu_s": round(orders / max(run["cpu_s"], 0.001)),
                      "results": run["results"], "flink_mb": None, "python_mb": run["rss_mb"]})
         say(f"throughput: {rows[-1]}")
     if shutil.which("kcat"):
@@ -203,7 +232,7 @@ def peers(orders: int, topic: str, tiny_topic: str, extra: list[str]) -> list[di
             raise SystemExit(f"kcat read {read:,} records of {topic}, not {orders:,}")
         rows.append({"job": "ceiling", "variant": "kcat", "orders": orders, "startup_s": round(startup, 1),
                      "total_s": round(seconds, 1), "orders_per_s": round(orders / max(seconds - startup, 0.001)),
-                     "results": 0, "flink_mb": None, "python_mb": None})
+                     "results": 0, "cpu_s": None, "orders_per_cpu_s": None, "flink_mb": None, "python_mb": None})
         say(f"throughput: {rows[-1]}")
     else:
         say("throughput: no kcat ceiling (kcat is not installed: apt-get install kcat)")
@@ -211,10 +240,22 @@ def peers(orders: int, topic: str, tiny_topic: str, extra: list[str]) -> list[di
 
 
 def with_ratio(rows: list[dict], peer_rows: list[dict]) -> None:
-    """Each row's orders/s as a multiple of the peer's ("x_peer"), when the peer ran."""
-    peer = next((r["orders_per_s"] for r in peer_rows if r["job"] == "peer"), None)
+    """Each row's orders/s as a multiple of the peer's ("x_peer"), when the peer ran, and a udf row's
+    as a multiple of its job's builtin row ("x_builtin"), when both variants ran; each also per CPU
+    second ("cpu_x_..."), the ratio a machine shared with other work moves least."""
+    peer = next((r for r in peer_rows if r["job"] == "peer"), None)
+    builtin = {r["job"]: r for r in rows if r["variant"] == "builtin"}
     for row in rows:
-        row["x_peer"] = round(row["orders_per_s"] / peer, 2) if peer else None
+        for name, base in (("peer", peer), ("builtin", builtin.get(row["job"]) if row["variant"] == "udf" else None)):
+            row[f"x_{name}"] = _ratio(row, base, "orders_per_s")
+            row[f"cpu_x_{name}"] = _ratio(row, base, "orders_per_cpu_s")
+
+
+def _ratio(row: dict, base: dict | None, key: str) -> float | None:
+    """row[key] over base[key], or None where either is not known (kcat's CPU is not measured)."""
+    if base is None or row.get(key) is None or not base.get(key):
+        return None
+    return round(row[key] / base[key], 2)
 
 
 def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], variants: list[str],
@@ -227,8 +268,10 @@ def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], varian
             say(f"throughput: {job} {variant}: backlog run ({orders:,} orders) ...")
             full = run_job(job, variant, topic, extra, sink)
             work = max(full["seconds"] - startup["seconds"], 0.001)
+            cpu = max(full["cpu_s"] - startup["cpu_s"], 0.001)
             row = {"job": job, "variant": variant, "sink": sink, "orders": orders, "startup_s": round(startup["seconds"], 1),
                    "total_s": round(full["seconds"], 1), "orders_per_s": round(orders / work),
+                   "cpu_s": round(cpu, 1), "orders_per_cpu_s": round(orders / cpu),
                    "flink_mb": full["flink_mb"], "heap_mb": full["heap_mb"],
                    "python_workers_mb": full["python_workers_mb"]}
             say(f"throughput: {row}")
@@ -440,13 +483,16 @@ def chart(rows: list[dict], path: Path, peer_rows: list[dict] = ()) -> None:
 
 
 def table(rows: list[dict], peer_rows: list[dict] = ()) -> str:
-    """The jobs, then the peer and the ceilings ("× peer": orders/s over the peer's; Python MB: a job's
-    Python workers, the peer's own process)."""
-    header = ("| job | variant | orders/s | × peer | start-up s | total s | Flink MB | heap MB | Python MB |\n"
-              "|---|---|---|---|---|---|---|---|---|")
+    """The jobs, then the peer and the ceilings ("× builtin": a udf row's orders/s over its job's
+    builtin row; "× peer": over the peer's; "CPU s": CPU seconds of the work, start-up subtracted, with
+    the same two ratios per CPU second; Python MB: a job's Python workers, the peer's own process)."""
+    header = ("| job | variant | orders/s | × builtin | × peer | CPU s | × builtin per CPU s | × peer per CPU s "
+              "| start-up s | total s | Flink MB | heap MB | Python MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     shown = lambda value: "-" if value is None else value  # noqa: E731
-    lines = [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | "
-             f"{'-' if r.get('x_peer') is None else format(r['x_peer'], '.2f')} | {r['startup_s']} | {r['total_s']} | "
+    ratio = lambda value: "-" if value is None else format(value, ".2f")  # noqa: E731
+    lines = [f"| {r['job']} | {r['variant']} | {r['orders_per_s']:,} | {ratio(r.get('x_builtin'))} | "
+             f"{ratio(r.get('x_peer'))} | {shown(r.get('cpu_s'))} | {ratio(r.get('cpu_x_builtin'))} | "
+             f"{ratio(r.get('cpu_x_peer'))} | {r['startup_s']} | {r['total_s']} | "
              f"{shown(r['flink_mb'])} | {shown(r.get('heap_mb'))} | "
              f"{shown(r['python_workers_mb'] if 'python_workers_mb' in r else r['python_mb'])} |"
              for r in [*rows, *peer_rows]]
@@ -456,9 +502,9 @@ def table(rows: list[dict], peer_rows: list[dict] = ()) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--jobs", nargs="+", default=LESSON, choices=JOBS)
+    parser.add_argument("--jobs", nargs="+", default=JOBS, choices=JOBS)
     parser.add_argument("--variants", nargs="+", default=VARIANTS, choices=VARIANTS)
     parser.add_argument("--latency-rate", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=int, default=30)

@@ -1,0 +1,82 @@
+"""Where a job's JVM spends its time: one bounded run under Java Flight Recorder, and its samples summed.
+
+    python -m bench.profile all --variant builtin --topic bench-orders-100000-10000
+
+It runs `runner.py JOB --bounded --from earliest --sink blackhole` with a recording of the `profile`
+settings (a stack sample of each running Java thread every 10 to 20 ms), then prints the methods on
+top of the most samples (where the CPU is) and, per sample, the innermost operator on its stack
+(which step of the plan it is working for: Flink's own operators and the classes the planner
+generates for the SQL). The recording stays in --out for `jfr print` or JDK Mission Control.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from order_analytics.paths import ROOT
+
+# a frame of the step a sample works for: a Flink operator, or code the planner generated for the SQL
+OPERATOR = re.compile(r"\.operators?\.[\w.]*(Operator|Function)\b|\$\d+$|^(StreamExec|BatchExec)\w*\$|Generated")
+
+
+def record(job: list[str], out: Path) -> None:
+    """The bounded run of `job` (runner.py's arguments) with a recording to `out`."""
+    flags = f"-XX:StartFlightRecording=filename={out},settings=profile,dumponexit=true"
+    env = {**os.environ, "JVM_ARGS": f"{os.environ.get('JVM_ARGS', '')} {flags}".strip()}
+    command = [sys.executable, str(ROOT / "runner.py"), *job, "--bounded", "--from", "earliest", "--sink", "blackhole"]
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the run failed:\n{done.stderr[-2000:]}")
+
+
+def samples(recording: Path) -> list[list[str]]:
+    """Each execution sample's stack, innermost frame first, as `Class.method`."""
+    text = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample",
+                           str(recording)], capture_output=True, text=True, check=True).stdout
+    stacks = []
+    for event in json.loads(text)["recording"]["events"]:
+        frames = (event["values"].get("stackTrace") or {}).get("frames") or []
+        stacks.append([f"{frame['method']['type']['name']}.{frame['method']['name']}" for frame in frames])
+    return stacks
+
+
+def operator_of(stack: list[str]) -> str:
+    """The innermost frame of the stack that is a step of the plan, or `other` (Kafka, Flink's runtime)."""
+    return next((frame.rsplit(".", 1)[0] for frame in stack if OPERATOR.search(frame.rsplit(".", 1)[0])), "other")
+
+
+def report(stacks: list[list[str]], top: int) -> list[str]:
+    """The methods on top of the most samples, then the operators the samples work for, in %."""
+    total = max(len(stacks), 1)
+    lines = [f"{len(stacks)} samples", "", "self (the method running):"]
+    for method, n in collections.Counter(stack[0] for stack in stacks if stack).most_common(top):
+        lines.append(f"  {100 * n / total:5.1f}%  {method}")
+    lines += ["", "for the step (the innermost operator or generated class on the stack):"]
+    for operator, n in collections.Counter(operator_of(stack) for stack in stacks).most_common(top):
+        lines.append(f"  {100 * n / total:5.1f}%  {operator}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", nargs=argparse.REMAINDER, help="runner.py's JOB and options, e.g. all --topic T")
+    parser.add_argument("--out", type=Path, default=ROOT / ".data" / "profile.jfr")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--no-run", action="store_true", help="only sum the samples of an existing --out")
+    args = parser.parse_args(argv)
+    if not args.no_run:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        record(args.job, args.out)
+    print("\n".join(report(samples(args.out), args.top)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

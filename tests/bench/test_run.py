@@ -1,0 +1,29 @@
+"""The benchmark's ratios and the profile's summary, from rows and stacks made up here (no runs)."""
+from __future__ import annotations
+
+from bench.profile import operator_of, report
+from bench.run import table, with_ratio
+
+
+def row(job: str, variant: str, per_s: int, per_cpu_s: int | None) -> dict:
+    return {"job": job, "variant": variant, "orders_per_s": per_s, "orders_per_cpu_s": per_cpu_s, "cpu_s": 1.0,
+            "startup_s": 1.0, "total_s": 2.0, "flink_mb": 1, "heap_mb": 1, "python_workers_mb": 0}
+
+
+def test_a_udf_row_is_a_ratio_of_its_own_jobs_builtin_row_and_every_row_of_the_peer():
+    rows = [row("3b", "builtin", 100, 40), row("3b", "udf", 80, 20), row("3c", "udf", 50, 10)]
+    peers = [row("peer", "python", 200, 100), row("ceiling", "kcat", 1000, None)]
+    with_ratio([*rows, *peers], peers)
+    assert [(r["x_builtin"], r["cpu_x_builtin"]) for r in rows] == [(None, None), (0.8, 0.5), (None, None)]
+    assert [(r["x_peer"], r["cpu_x_peer"]) for r in [*rows, *peers]] == [
+        (0.5, 0.4), (0.4, 0.2), (0.25, 0.1), (1.0, 1.0), (5.0, None)]
+    assert "| 3b | udf | 80 | 0.80 | 0.40 | 1.0 | 0.50 | 0.20 |" in table(rows, peers)
+
+
+def test_a_sample_counts_for_the_innermost_operator_on_its_stack():
+    stacks = [["java.util.regex.Pattern.match", "StreamExecCalc$27.processElement",
+               "org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction.processElement"],
+              ["org.apache.flink.runtime.io.network.Buffer.read", "org.apache.flink.runtime.taskmanager.Task.run"]]
+    assert operator_of(stacks[0]) == "StreamExecCalc$27"
+    assert operator_of(stacks[1]) == "other"
+    assert "   50.0%  java.util.regex.Pattern.match" in report(stacks, top=5)
