@@ -3,7 +3,8 @@
     python -m bench.profile all --variant builtin --topic bench-orders-100000-10000
 
 It runs `runner.py JOB --bounded --from earliest --sink blackhole` with a recording of the `profile`
-settings (a stack sample of each running Java thread every 10 to 20 ms), then prints the methods on
+settings (a stack sample of each running Java thread every 10 to 20 ms), dumped with `jcmd` every
+3 s while the job runs (the last dump holds all but its last seconds), then prints the methods on
 top of the most samples (where the CPU is) and, per sample, the innermost operator on its stack
 (which step of the plan it is working for: Flink's own operators and the classes the planner
 generates for the SQL). The recording stays in --out for `jfr print` or JDK Mission Control.
@@ -17,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from order_analytics.paths import ROOT
@@ -26,13 +28,33 @@ OPERATOR = re.compile(r"\.operators?\.[\w.]*(Operator|Function)\b|\$\d+$|^(Strea
 
 
 def record(job: list[str], out: Path) -> None:
-    """The bounded run of `job` (runner.py's arguments) with a recording to `out`."""
-    flags = f"-XX:StartFlightRecording=filename={out},settings=profile,dumponexit=true"
+    """The bounded run of `job` (runner.py's arguments) with a recording, dumped to `out` every few
+    seconds while it runs: the runner ends its JVM with SIGKILL, so a dump on exit never happens."""
+    flags = "-XX:StartFlightRecording=name=profile,settings=profile"
     env = {**os.environ, "JVM_ARGS": f"{os.environ.get('JVM_ARGS', '')} {flags}".strip()}
     command = [sys.executable, str(ROOT / "runner.py"), *job, "--bounded", "--from", "earliest", "--sink", "blackhole"]
-    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"the run failed:\n{done.stderr[-2000:]}")
+    log = out.with_suffix(".log")
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    partial = out.with_suffix(".partial.jfr")
+    while process.poll() is None:
+        time.sleep(3)
+        for jvm in _java_children(process.pid):
+            dumped = subprocess.run(["jcmd", str(jvm), "JFR.dump", "name=profile", f"filename={partial}"],
+                                    capture_output=True, text=True)
+            if dumped.returncode == 0 and partial.exists() and partial.stat().st_size:
+                partial.replace(out)  # the newest whole dump, never a half-written one
+    if process.returncode != 0:
+        raise SystemExit(f"the run failed:\n{log.read_text()[-2000:]}")
+
+
+def _java_children(pid: int) -> list[int]:
+    """The java processes started by `pid` (the runner's gateway JVM)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(c) for c in children if Path(f"/proc/{c}/comm").read_text().strip() == "java"]
+    except OSError:
+        return []
 
 
 def samples(recording: Path) -> list[list[str]]:

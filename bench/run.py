@@ -5,10 +5,11 @@
 
 For each job and variant it runs `runner.py JOB --bounded --from earliest --sink blackhole` twice:
 over a one-order topic (the start-up time) and over the backlog; orders/s is the backlog over the
-difference. It also sums the CPU seconds of each run's processes (the JVM and its Python workers,
-sampled from /proc) and gives the same over the difference, orders per CPU second: the figure a
-machine shared with other work moves least. Each udf row is given as a ratio of its job's builtin
-row ("× builtin"), each row as a ratio of the peer's ("× peer"), by the clock and by CPU.
+difference. It also sums the CPU seconds of the threads doing each run's work (Flink's tasks in
+the JVM and its Python workers, not the planner, the JIT compilers or the collector; from /proc)
+and gives orders per CPU second over the difference: the figure a machine shared with other work
+moves least. Each udf row is given as a ratio of its job's builtin row ("× builtin"), each row as
+a ratio of the peer's ("× peer"), by the clock and per CPU second.
 Peak memory is sampled from /proc for the Flink JVM and the Python workers, and the
 JVM's GC log gives the most heap it held right after a collection ("heap MB"). The live
 latency is the time from an order's send (its `timestamp`) to the runner printing its result, at a
@@ -107,13 +108,35 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _cpu_s(pid: int) -> float | None:
-    """The CPU seconds (user and system) a process has used so far; None once it is gone."""
+def _cpu_s(stat: Path) -> float | None:
+    """The CPU seconds (user and system) a process or thread has used so far (its /proc stat file);
+    None once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = stat.read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+# Threads of the JVM that are not the job's work: the JIT compilers, the garbage collector, the JVM's
+# own, and the planner's (main, and Py4J's Thread-N that the Python client drives). The rest are
+# Flink's task threads (the operators), the Kafka fetcher and what serves them.
+NOT_THE_JOB = ("C1 CompilerThre", "C2 CompilerThre", "GC Thread", "G1 ", "VM ", "main", "Thread-", "Reference Handl",
+               "Finalizer", "Signal Dispatch", "Service Thread", "Monitor Deflati", "Common-Cleaner", "Sweeper thread")
+
+
+def _job_threads_cpu_s(pid: int, python_worker: bool) -> dict[int, float]:
+    """CPU seconds of each thread of a process that does the job's work (all of a Python worker's)."""
+    seconds = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            name = (task / "comm").read_text().rstrip("\n")
+        except OSError:
+            continue
+        cpu = _cpu_s(task / "stat")
+        if cpu is not None and (python_worker or not name.startswith(NOT_THE_JOB)):
+            seconds[int(task.name)] = cpu
+    return seconds
 
 
 def _rss_mb(pid: int) -> tuple[str, float]:
@@ -127,28 +150,32 @@ def _rss_mb(pid: int) -> tuple[str, float]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the RSS of a process tree: the JVM (Flink) and the Python UDF workers apart; and the
-    CPU seconds each process of it has used (the last sample of each), which a busy shared machine
-    moves far less than the wall-clock time."""
+    """Samples the RSS of a process tree: the JVM (Flink) and the Python UDF workers apart; the CPU
+    seconds each process of it has used, and those of the threads doing the job's work (NOT_THE_JOB),
+    the last sample of each: a busy shared machine moves them far less than the wall-clock time."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.flink_mb, self.python_workers_mb, self.done = pid, 0.0, 0.0, False
         self.cpu: dict[int, float] = {}
+        self.job_cpu: dict[int, float] = {}
 
     def run(self) -> None:
         while not self.done:
             flink = workers = 0.0
             for pid in _tree(self.pid):
-                cpu = _cpu_s(pid)
+                cpu = _cpu_s(Path(f"/proc/{pid}/stat"))
                 if cpu is not None:
                     self.cpu[pid] = cpu
                 if pid == self.pid:
                     continue
                 command, mb = _rss_mb(pid)
+                python_worker = "beam" in command or "pyflink" in command
+                if "java" in command.split(" ")[0] or python_worker:
+                    self.job_cpu.update(_job_threads_cpu_s(pid, python_worker))
                 if "java" in command.split(" ")[0]:
                     flink += mb
-                elif "beam" in command or "pyflink" in command:
+                elif python_worker:
                     workers += mb
             self.flink_mb, self.python_workers_mb = max(self.flink_mb, flink), max(self.python_workers_mb, workers)
             time.sleep(0.2)
@@ -180,6 +207,7 @@ def run_job(job: str, variant: str, topic: str, extra: list[str], sink: str = "b
             raise SystemExit(f"{job} {variant} failed:\n{stderr[-2000:]}")
         memory.join()
         return {"seconds": time.monotonic() - started, "cpu_s": sum(memory.cpu.values()),
+                "job_cpu_s": sum(memory.job_cpu.values()),
                 "flink_mb": round(memory.flink_mb),
                 "heap_mb": heap_after_gc_mb(gc_log), "python_workers_mb": round(memory.python_workers_mb)}
 
@@ -268,10 +296,12 @@ def throughput(orders: int, topic: str, tiny_topic: str, jobs: list[str], varian
             say(f"throughput: {job} {variant}: backlog run ({orders:,} orders) ...")
             full = run_job(job, variant, topic, extra, sink)
             work = max(full["seconds"] - startup["seconds"], 0.001)
-            cpu = max(full["cpu_s"] - startup["cpu_s"], 0.001)
+            # the job's threads (not the planner's, the JIT's or the collector's), start-up subtracted
+            cpu = max(full["job_cpu_s"] - startup["job_cpu_s"], 0.001)
             row = {"job": job, "variant": variant, "sink": sink, "orders": orders, "startup_s": round(startup["seconds"], 1),
                    "total_s": round(full["seconds"], 1), "orders_per_s": round(orders / work),
                    "cpu_s": round(cpu, 1), "orders_per_cpu_s": round(orders / cpu),
+                   "process_cpu_s": round(full["cpu_s"] - startup["cpu_s"], 1),
                    "flink_mb": full["flink_mb"], "heap_mb": full["heap_mb"],
                    "python_workers_mb": full["python_workers_mb"]}
             say(f"throughput: {row}")
