@@ -170,10 +170,11 @@ class PeakMemory(threading.Thread):
                 if pid == self.pid:
                     continue
                 command, mb = _rss_mb(pid)
-                python_worker = "beam" in command or "pyflink" in command
-                if "java" in command.split(" ")[0] or python_worker:
+                jvm = "java" in command.split(" ")[0]
+                python_worker = not jvm and ("beam" in command or "pyflink" in command)  # the JVM's class path names pyflink too
+                if jvm or python_worker:
                     self.job_cpu.update(_job_threads_cpu_s(pid, python_worker))
-                if "java" in command.split(" ")[0]:
+                if jvm:
                     flink += mb
                 elif python_worker:
                     workers += mb
