@@ -158,9 +158,9 @@ WINDOW after_this_order AS (
 );
 
 -- 3B's tier and 3C's frequency class of each customer after each order, and before it (the tier of
--- the total without this order, the class of the count before it; a first order has no class before).
--- One step for both, so that in the udf variant one Python operator makes every call of the two
--- rules and each row crosses to Python once; the planner drops the columns no analysis of the job reads.
+-- the total without this order, the class of the count before it; a first order has no class before),
+-- for those of the two that the job runs. One step for both, so that in the udf variant one Python
+-- operator makes every call of the two rules and each row crosses to Python once.
 CREATE TEMPORARY VIEW customer_rules AS
 SELECT
   customerId,
