@@ -4,10 +4,10 @@
 
 It runs `runner.py JOB --bounded --from earliest --sink blackhole` with a recording of the `profile`
 settings (a stack sample of each running Java thread every 10 to 20 ms), dumped with `jcmd` every
-3 s while the job runs (the last dump holds all but its last seconds), then prints the methods on
-top of the most samples (where the CPU is) and, per sample, the innermost operator on its stack
-(which step of the plan it is working for: Flink's own operators and the classes the planner
-generates for the SQL). The recording stays in --out for `jfr print` or JDK Mission Control.
+3 s while the job runs (the last dump holds all but its last seconds), then sums the samples of the
+threads that do the job's work (not the planner's): per thread, whose name is its task's chain of
+operators (which step of the plan the time goes to), and per method on top of the stack (where
+the CPU is). The recording stays in --out for `jfr print` or JDK Mission Control.
 """
 from __future__ import annotations
 
@@ -15,17 +15,12 @@ import argparse
 import collections
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from order_analytics.paths import ROOT
-
-# a frame of the step a sample works for: a Flink operator, or code the planner generated for the SQL
-OPERATOR = re.compile(r"\.operators?\.[\w.]*(Operator|Function)\b|\$\d+$|^(StreamExec|BatchExec)\w*\$|Generated")
-
 
 def record(job: list[str], out: Path) -> None:
     """The bounded run of `job` (runner.py's arguments) with a recording, dumped to `out` every few
@@ -57,31 +52,37 @@ def _java_children(pid: int) -> list[int]:
         return []
 
 
-def samples(recording: Path) -> list[list[str]]:
-    """Each execution sample's stack, innermost frame first, as `Class.method`."""
+# threads that are not the job's work: the planner (Py4J's Thread-N, main) and the dumps' jcmd
+NOT_THE_JOB = ("Thread-", "main", "Attach Listener")
+
+
+def samples(recording: Path) -> list[tuple[str, list[str]]]:
+    """Each execution sample of a thread doing the job's work: its thread's name (a task's name is
+    its chain of operators) and its stack, innermost frame first, as `package.Class.method`."""
     text = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample",
                            str(recording)], capture_output=True, text=True, check=True).stdout
-    stacks = []
+    taken = []
     for event in json.loads(text)["recording"]["events"]:
+        thread = event["values"].get("sampledThread") or {}
+        name = thread.get("javaName") or thread.get("osName") or "?"
+        if name.startswith(NOT_THE_JOB):
+            continue
         frames = (event["values"].get("stackTrace") or {}).get("frames") or []
-        stacks.append([f"{frame['method']['type']['name']}.{frame['method']['name']}" for frame in frames])
-    return stacks
+        taken.append((name, [f"{frame['method']['type']['name']}.{frame['method']['name']}".replace("/", ".")
+                             for frame in frames]))
+    return taken
 
 
-def operator_of(stack: list[str]) -> str:
-    """The innermost frame of the stack that is a step of the plan, or `other` (Kafka, Flink's runtime)."""
-    return next((frame.rsplit(".", 1)[0] for frame in stack if OPERATOR.search(frame.rsplit(".", 1)[0])), "other")
-
-
-def report(stacks: list[list[str]], top: int) -> list[str]:
-    """The methods on top of the most samples, then the operators the samples work for, in %."""
-    total = max(len(stacks), 1)
-    lines = [f"{len(stacks)} samples", "", "self (the method running):"]
-    for method, n in collections.Counter(stack[0] for stack in stacks if stack).most_common(top):
+def report(taken: list[tuple[str, list[str]]], top: int) -> list[str]:
+    """The tasks (threads) the job's samples fall in, then the methods on top of the most samples
+    (where the CPU is), in % of the job's samples."""
+    total = max(len(taken), 1)
+    lines = [f"{len(taken)} samples of the job's threads", "", "by thread (a task: its chain of operators):"]
+    for thread, n in collections.Counter(name for name, _ in taken).most_common(top):
+        lines.append(f"  {100 * n / total:5.1f}%  {thread[:150]}")
+    lines += ["", "self (the method running):"]
+    for method, n in collections.Counter(stack[0] for _, stack in taken if stack).most_common(top):
         lines.append(f"  {100 * n / total:5.1f}%  {method}")
-    lines += ["", "for the step (the innermost operator or generated class on the stack):"]
-    for operator, n in collections.Counter(operator_of(stack) for stack in stacks).most_common(top):
-        lines.append(f"  {100 * n / total:5.1f}%  {operator}")
     return lines
 
 

@@ -1,7 +1,7 @@
 """The benchmark's ratios and the profile's summary, from rows and stacks made up here (no runs)."""
 from __future__ import annotations
 
-from bench.profile import operator_of, report
+from bench.profile import report
 from bench.run import table, with_ratio
 
 
@@ -20,10 +20,13 @@ def test_a_udf_row_is_a_ratio_of_its_own_jobs_builtin_row_and_every_row_of_the_p
     assert "| 3b | udf | 80 | 0.80 | 0.40 | 1.0 | 0.50 | 0.20 |" in table(rows, peers)
 
 
-def test_a_sample_counts_for_the_innermost_operator_on_its_stack():
-    stacks = [["java.util.regex.Pattern.match", "StreamExecCalc$27.processElement",
-               "org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction.processElement"],
-              ["org.apache.flink.runtime.io.network.Buffer.read", "org.apache.flink.runtime.taskmanager.Task.run"]]
-    assert operator_of(stacks[0]) == "StreamExecCalc$27"
-    assert operator_of(stacks[1]) == "other"
-    assert "   50.0%  java.util.regex.Pattern.match" in report(stacks, top=5)
+def test_the_profile_sums_the_jobs_threads_by_task_and_by_method():
+    taken = [("Source: orders_raw[1] -> Calc[2] (1/1)#0", ["java.util.regex.Pattern.match", "StreamExecCalc$27.processElement"]),
+             ("Source: orders_raw[1] -> Calc[2] (1/1)#0", ["java.util.regex.Pattern.match"]),
+             ("Deduplicate[9] (1/1)#0", ["org.apache.flink.runtime.state.heap.CopyOnWriteStateMap.get"]),
+             ("OverAggregate[12] (1/1)#0", [])]
+    lines = report(taken, top=5)
+    assert lines[0] == "4 samples of the job's threads"
+    assert "   50.0%  Source: orders_raw[1] -> Calc[2] (1/1)#0" in lines
+    assert "   50.0%  java.util.regex.Pattern.match" in lines
+    assert "   25.0%  org.apache.flink.runtime.state.heap.CopyOnWriteStateMap.get" in lines
