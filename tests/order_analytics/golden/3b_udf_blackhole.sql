@@ -43,6 +43,7 @@ CREATE TEMPORARY FUNCTION high_value_order AS 'functions.high_value_order' LANGU
 CREATE TEMPORARY FUNCTION rapid_order AS 'functions.rapid_order' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION customer_segment AS 'functions.customer_segment' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION order_stats AS 'functions.order_stats' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION window_stats AS 'functions.window_stats' LANGUAGE PYTHON;
 
 -- The order topic as it is: the value of each record as text, and where it came from. Reading text
 -- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
