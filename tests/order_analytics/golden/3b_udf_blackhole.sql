@@ -31,6 +31,8 @@ SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-
 SET 'python.executable' = '<python>';
 SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
+-- The accumulators a worker keeps between bundles (python.state_cache_size in config).
+SET 'python.state.cache-size' = '100000';
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
