@@ -229,6 +229,7 @@ class Python:
     execution_mode: str = key(_choices("process", "thread"))
     bundle_size: int = key(_count)
     bundle_time: Duration = key(_duration)
+    state_cache_size: int = key(_count)   # accumulators a Python worker keeps between bundles
 
 
 @dataclass(frozen=True)

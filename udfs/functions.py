@@ -36,6 +36,11 @@ SUMMARY = DataTypes.ROW([
     DataTypes.FIELD("favorite", DataTypes.STRING()), DataTypes.FIELD("share", DataTypes.DECIMAL(3, 2))])
 
 
+def summary_row(state):
+    summary = stats.summary(state)
+    return None if summary is None else Row(*summary)
+
+
 class OrderStats(AggregateFunction):
     """Orders, total, average, largest order and favorite category (with its share) of a group:
     a customer's hour (hourly) or a customer's whole history (segments)."""
@@ -51,8 +56,7 @@ class OrderStats(AggregateFunction):
             stats.merge(accumulator, other)
 
     def get_value(self, accumulator):
-        summary = stats.summary(accumulator)
-        return None if summary is None else Row(*summary)
+        return summary_row(accumulator)
 
     def get_accumulator_type(self):
         return STATS
@@ -62,3 +66,19 @@ class OrderStats(AggregateFunction):
 
 
 order_stats = udaf(OrderStats(), result_type=SUMMARY, accumulator_type=STATS)
+# hourly: a pandas (vectorized) aggregate in a group window, over the orders of many customers at once.
+# Flink keeps a window's orders in Java state and hands them to Python in one call when the window
+# fires, where a general aggregate costs round trips to Flink's state per order and a call per
+# customer (docs/performance.md). Its result: the summaries of the customers as columns (a pandas
+# aggregate cannot return an ARRAY of ROWs), each the same as order_stats gives.
+CUSTOMER_SUMMARIES = DataTypes.ROW([
+    DataTypes.FIELD(field.name, DataTypes.ARRAY(field.data_type))
+    for field in [DataTypes.FIELD("customer", DataTypes.STRING()), *SUMMARY.fields]])
+
+
+def columns(rows: list) -> Row:
+    return Row(*(list(column) for column in zip(*rows))) if rows else Row(*[[] for _ in CUSTOMER_SUMMARIES.fields])
+
+
+window_stats = udaf(lambda customers, amounts, categories: columns(stats.by_customer(customers, amounts, categories)),
+                    result_type=CUSTOMER_SUMMARIES, func_type="pandas")

@@ -27,6 +27,17 @@ def add(stats, amount: Decimal | None, category: str | None) -> None:
     stats[CATEGORY_TOTALS][category] = stats[CATEGORY_TOTALS].get(category, Decimal("0.00")) + amount
 
 
+def by_customer(customers, amounts, categories) -> list:
+    """The summary of each customer among these orders (a window's, handed over at once), as tuples
+    (customer, *summary), by customer; a customer none of whose orders counted has none."""
+    states = {}
+    for customer, amount, category in zip(customers, amounts, categories):
+        if customer not in states:
+            states[customer] = empty()
+        add(states[customer], amount, category)
+    return [(customer, *summary(state)) for customer, state in sorted(states.items()) if state[ORDERS]]
+
+
 def merge(stats, other) -> None:
     if not other[ORDERS]:
         return

@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*deprecated since version:Depr
 
 SCALARS = {"customer_tier", "order_frequency", "milestones_crossed", "high_value_order", "rapid_order",
            "customer_segment"}
-AGGREGATES = {"order_stats"}
+AGGREGATES = {"order_stats", "window_stats"}
 
 
 @pytest.fixture(scope="module")
@@ -315,3 +315,52 @@ def test_order_stats(profiles, customer):
 
 def test_every_customer_has_a_profile(profiles):
     assert set(profiles) == set(SUMMARIES)
+
+
+# -- the pandas aggregate: window_stats in a group window ------------------------------------------
+
+@pytest.fixture(scope="module")
+def window_results(t_env, aggregate_results, tmp_path_factory):
+    """window_stats over the same orders, all in one hour of event time and one call: a streaming
+    group window (as hourly runs it) over a file with a watermark, since VALUES has none. Arrow
+    batches of 2 rows: a window's orders still reach Python together."""
+    orders = tmp_path_factory.mktemp("orders") / "orders.csv"
+    orders.write_text("".join(f"{customer},{'' if amount is None else amount},{category},2025-11-24 10:{n % 60:02d}:00\n"
+                              for n, (customer, amount, category) in enumerate(ORDERS)), encoding="utf-8")
+    t_env.get_config().set("python.fn-execution.arrow.batch.size", "2")
+    t_env.execute_sql(f"""
+        CREATE TEMPORARY TABLE window_orders (
+          customerId STRING, amount DECIMAL(18, 2), category STRING, ts TIMESTAMP(3),
+          WATERMARK FOR ts AS ts
+        ) WITH ('connector' = 'filesystem', 'path' = '{orders}', 'format' = 'csv', 'csv.null-literal' = '')""")
+    try:
+        return run(t_env, """
+            SELECT TUMBLE_START(ts, INTERVAL '1' HOUR) AS window_start, window_stats(customerId, amount, category) AS stats
+            FROM window_orders
+            GROUP BY TUMBLE(ts, INTERVAL '1' HOUR)""")
+    finally:
+        t_env.execute_sql("DROP TEMPORARY TABLE window_orders")
+
+
+def test_window_stats_result_type(window_results):
+    types, _ = window_results
+    assert types["stats"] == ("ROW<`customer` ARRAY<STRING>, `orders` ARRAY<BIGINT>, `total` ARRAY<DECIMAL(38, 2)>, "
+                              "`average` ARRAY<DECIMAL(18, 2)>, `largest` ARRAY<DECIMAL(18, 2)>, "
+                              "`favorite` ARRAY<STRING>, `share` ARRAY<DECIMAL(3, 2)>>")
+
+
+def test_one_call_per_window(window_results):
+    _, changes = window_results
+    assert [(kind, str(row[0])) for kind, row in changes] == [("INSERT", "2025-11-24 10:00:00")]
+
+
+def test_window_stats_is_order_stats_of_each_customer(window_results, profiles):
+    """The same summaries from the same orders, whether Python sees them one by one or all at once, by
+    customer; a customer with no order counted has none."""
+    columns = window_results[1][0][1][1]
+    summaries = {customer: summary for customer, *summary in zip(*columns)}
+    assert list(summaries) == sorted(customer for customer in SUMMARIES if SUMMARIES[customer])
+    for customer, summary in summaries.items():
+        assert tuple(summary) == tuple(profiles[customer])
+        assert [type(value) for value in summary] == [int, D, D, D, str, D]
+        assert [str(value) for value in summary] == [str(value) for value in profiles[customer]]

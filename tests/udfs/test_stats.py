@@ -157,3 +157,17 @@ def test_summary_values_are_cents():
     assert isinstance(orders, int) and isinstance(favorite, str)
     assert [str(value) for value in (average, share)] == ["3.92", "0.67"]   # 11.75 / 3 = 3.9166...
     assert all(isinstance(value, D) for value in (total, average, largest, share))
+
+
+def test_by_customer_is_the_summary_of_each_customers_orders():
+    customers = ["b", "a", "b", "c", "b"]
+    amounts = [D("10.00"), D("5.00"), D("20.00"), None, D("0.01")]
+    categories = ["Toys", "Books", "Books", "Books", "Toys"]
+    assert stats.by_customer(customers, amounts, categories) == [
+        ("a", *stats.summary(state(("5.00", "Books")))),
+        ("b", *stats.summary(state(("10.00", "Toys"), ("20.00", "Books"), ("0.01", "Toys")))),
+    ]  # by customer; "c" has no order counted, so no summary
+
+
+def test_by_customer_of_no_orders():
+    assert stats.by_customer([], [], []) == []

@@ -31,6 +31,8 @@ SET 'execution.checkpointing.dir' = 'file://<project>/.data/checkpoints/lesson3-
 SET 'python.executable' = '<python>';
 SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
+-- The accumulators a worker keeps between bundles (python.state_cache_size in config).
+SET 'python.state.cache-size' = '100000';
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
@@ -46,6 +48,7 @@ CREATE TEMPORARY FUNCTION high_value_order AS 'functions.high_value_order' LANGU
 CREATE TEMPORARY FUNCTION rapid_order AS 'functions.rapid_order' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION customer_segment AS 'functions.customer_segment' LANGUAGE PYTHON;
 CREATE TEMPORARY FUNCTION order_stats AS 'functions.order_stats' LANGUAGE PYTHON;
+CREATE TEMPORARY FUNCTION window_stats AS 'functions.window_stats' LANGUAGE PYTHON;
 
 -- The order topic as it is: the value of each record as text, and where it came from. Reading text
 -- (format raw) rather than json lets checked_orders set a bad record aside with its reason,
