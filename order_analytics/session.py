@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from order_analytics import checkpoints, console, interrupts, script, sql_text, views
+from order_analytics import checkpoints, console, interrupts, script, sql_text, views_start
 from order_analytics.connection import Connection, ensure_topic, from_environment, ready
 from order_analytics.errors import UserError
 from order_analytics.infra import warm_client
@@ -17,43 +17,15 @@ from order_analytics.printer import ResultPrinter, say
 from order_analytics.request import Choice, Request, choose
 
 
-def _views_database(chosen: Choice):
-    """Where --sink postgres writes (None without it)."""
-    if "postgres" not in chosen.pipeline.sinks:
-        return None
-    from order_analytics.infra import database
-
-    return database.from_environment(chosen.settings.views.port)
-
-
 def sql(request: Request, reveal_secrets: bool) -> str:
     """The script `run` would execute, for Flink's SQL client; with --sink postgres, the DDL of its
     tables in PostgreSQL is written beside (views.ddl_file), for `db psql -f` before the client runs."""
     chosen = choose(request)
-    target = _views_database(chosen)
+    target = views_start.database_of(chosen)
     if target:
-        ddl = views.ddl_file(chosen.pipeline.topic)
-        ddl.parent.mkdir(parents=True, exist_ok=True)
-        ddl.write_text(views.database_script(chosen.pipeline.topic, views.every_table()))
+        views_start.write_ddl(chosen)
     return script.render(chosen.settings, chosen.pipeline, from_environment(), reveal_secrets=reveal_secrets,
                          command=request.command, for_client=True, database=target)
-
-
-def prepare_views(chosen: Choice, progress=say):
-    """Start the embedded database if it is the one used, check it answers (exit 3 if not), and
-    create the schema of the views; a run with empty state starts with empty tables."""
-    from order_analytics.infra import database
-
-    target = _views_database(chosen)
-    if target.embedded:
-        progress(f"PostgreSQL: {database.start(target.port, progress)}")
-    database.check(target)
-    topic = chosen.pipeline.topic
-    ddl = views.database_script(topic, views.every_table())
-    if not chosen.resuming:
-        ddl += views.empty_script(topic, script.postgres_tables(chosen.pipeline))
-    database.psql_run(target, ddl)
-    return target
 
 
 def explain(request: Request) -> str:
@@ -61,7 +33,8 @@ def explain(request: Request) -> str:
     from order_analytics import flink_job
 
     chosen = choose(request)
-    text = script.render(chosen.settings, chosen.pipeline, from_environment(), database=_views_database(chosen))
+    database = views_start.database_of(chosen)
+    text = script.render(chosen.settings, chosen.pipeline, from_environment(), database=database)
     return flink_job.explain(sql_text.statements(text), chosen.settings.state.heap)
 
 
@@ -86,7 +59,7 @@ def run(request: Request) -> int:
              else "local mini-cluster")
     say(f"Flink: {pipeline.name}: {chosen.start}; topic '{pipeline.topic}'{', bounded' if pipeline.bounded else ''}, "
         f"{pipeline.variant} variant, sink {pipeline.sink}, {where} ...")
-    target = prepare_views(chosen) if "postgres" in pipeline.sinks else None
+    target = views_start.prepare(chosen) if "postgres" in pipeline.sinks else None
     statements = sql_text.statements(script.render(config, pipeline, connection, database=target))
     watch = None
     if "print" in pipeline.sinks:
