@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,6 @@ from order_analytics.compiled_plan import with_dedup_window
 from order_analytics.connection import mask_secret
 from order_analytics.flink_errors import LOG, one_line
 from order_analytics.infra import gateway
-from order_analytics.infra.stdout import stdout_to
 from order_analytics.paths import DATA, UDFS, python_worker_env
 from order_analytics.sql_text import statements
 from order_analytics.settings import Duration
@@ -42,17 +42,45 @@ def _set(t_env, key: str, value: str) -> None:
         sys.path[:0] = [path for path in value.split(",") if path not in sys.path]
 
 
-def _environment(setup: list[str], heap: str, options: dict[str, str] | None = None):
-    """A streaming TableEnvironment with Flink `options`, that ran the script's `setup` statements
-    (settings, tables, views, functions), in a JVM whose heap is at most `heap`."""
-    from pyflink.table import EnvironmentSettings, TableEnvironment
+class Environment:
+    """A streaming TableEnvironment whose JVM starts at once, in a thread of its own, while the
+    caller goes on with the rest of its start-up (the broker, the topics, the script): Flink's
+    JVM and planner take seconds to load, which need not wait for that. `get()` waits for it.
+    The JVM's heap is at most `heap`."""
 
-    # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
-    # JVM_ARGS come last, so an -Xmx there wins)
-    os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
-    gateway.detach()
-    with stdout_to(JVM_OUTPUT):
-        t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    def __init__(self, heap: str):
+        # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
+        # JVM_ARGS come last, so an -Xmx there wins)
+        os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
+        gateway.detach(JVM_OUTPUT)
+        self._ready = threading.Event()
+        self._t_env = self._error = None
+        threading.Thread(target=self._create, name="flink-jvm", daemon=True).start()
+
+    def _create(self) -> None:
+        try:
+            from pyflink.java_gateway import get_gateway
+
+            get_gateway()  # the JVM first: it boots while the rest of PyFlink is imported
+            from pyflink.table import EnvironmentSettings, TableEnvironment
+
+            self._t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+        except Exception as error:  # raised where it is waited for
+            self._error = error
+        finally:
+            self._ready.set()
+
+    def get(self):
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self._t_env
+
+
+def _environment(setup: list[str], environment: Environment, options: dict[str, str] | None = None):
+    """The TableEnvironment of `environment` with Flink `options`, that ran the script's `setup`
+    statements (settings, tables, views, functions)."""
+    t_env = environment.get()
     for key, value in (options or {}).items():
         _set(t_env, key, value)
     for statement in setup:
@@ -69,7 +97,7 @@ def explain(script_statements: list[str], heap: str) -> str:
     """Flink's EXPLAIN of the job a script submits (EXPLAIN), without running it: the operators, which
     of them share a task, and every expression each one computes."""
     try:
-        t_env = _environment(script_statements[:-1], heap)
+        t_env = _environment(script_statements[:-1], Environment(heap))
         job = re.sub(r"^\s*EXECUTE\s+", "", script_statements[-1], flags=re.IGNORECASE)
         with t_env.execute_sql(f"EXPLAIN {job}").collect() as rows:
             return next(rows)[0]
@@ -121,15 +149,16 @@ class Job:
     """The Flink job a script submits (its last statement); `wait()` until it ends, or `stop()`.
     `progress` hears of each step as it begins: PLANNING, then SUBMITTING."""
 
-    def __init__(self, statements: list[str], heap: str, dedup_window: Duration | None = None,
+    def __init__(self, statements: list[str], environment: Environment, dedup_window: Duration | None = None,
                  options: dict[str, str] | None = None, progress: Callable[[str], None] = _quiet):
-        """`options`: Flink options of this run beyond the script's own SET statements."""
+        """`environment`: where it is planned (started before, or `Environment(heap)`); `options`:
+        Flink options of this run beyond the script's own SET statements."""
         try:
             progress(PLANNING)
             plan_at = plan_file(statements, dedup_window)
             # a compiled plan has its views inlined: with one at hand, they are created only if it fails
             later = [s for s in statements[:-1] if VIEW.match(s)] if dedup_window and plan_at.exists() else []
-            self._t_env = _environment([s for s in statements[:-1] if s not in later], heap, options)
+            self._t_env = _environment([s for s in statements[:-1] if s not in later], environment, options)
             progress(SUBMITTING)
             self._result = self._submit(statements[-1], dedup_window, plan_at, later)
         except Exception as error:

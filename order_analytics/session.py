@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from order_analytics import checkpoints, console, interrupts, script, sql_text, views
+from order_analytics import checkpoints, console, interrupts, script, sql_text, views_start
 from order_analytics.connection import Connection, ensure_topic, from_environment, ready
 from order_analytics.errors import UserError
 from order_analytics.infra import warm_client
@@ -17,43 +17,15 @@ from order_analytics.printer import ResultPrinter, say
 from order_analytics.request import Choice, Request, choose
 
 
-def _views_database(chosen: Choice):
-    """Where --sink postgres writes (None without it)."""
-    if "postgres" not in chosen.pipeline.sinks:
-        return None
-    from order_analytics.infra import database
-
-    return database.from_environment(chosen.settings.views.port)
-
-
 def sql(request: Request, reveal_secrets: bool) -> str:
     """The script `run` would execute, for Flink's SQL client; with --sink postgres, the DDL of its
     tables in PostgreSQL is written beside (views.ddl_file), for `db psql -f` before the client runs."""
     chosen = choose(request)
-    target = _views_database(chosen)
+    target = views_start.database_of(chosen)
     if target:
-        ddl = views.ddl_file(chosen.pipeline.topic)
-        ddl.parent.mkdir(parents=True, exist_ok=True)
-        ddl.write_text(views.database_script(chosen.pipeline.topic, views.every_table()))
+        views_start.write_ddl(chosen)
     return script.render(chosen.settings, chosen.pipeline, from_environment(), reveal_secrets=reveal_secrets,
                          command=request.command, for_client=True, database=target)
-
-
-def prepare_views(chosen: Choice, progress=say):
-    """Start the embedded database if it is the one used, check it answers (exit 3 if not), and
-    create the schema of the views; a run with empty state starts with empty tables."""
-    from order_analytics.infra import database
-
-    target = _views_database(chosen)
-    if target.embedded:
-        progress(f"PostgreSQL: {database.start(target.port, progress)}")
-    database.check(target)
-    topic = chosen.pipeline.topic
-    ddl = views.database_script(topic, views.every_table())
-    if not chosen.resuming:
-        ddl += views.empty_script(topic, script.postgres_tables(chosen.pipeline))
-    database.psql_run(target, ddl)
-    return target
 
 
 def explain(request: Request) -> str:
@@ -61,16 +33,24 @@ def explain(request: Request) -> str:
     from order_analytics import flink_job
 
     chosen = choose(request)
-    text = script.render(chosen.settings, chosen.pipeline, from_environment(), database=_views_database(chosen))
+    database = views_start.database_of(chosen)
+    text = script.render(chosen.settings, chosen.pipeline, from_environment(), database=database)
     return flink_job.explain(sql_text.statements(text), chosen.settings.state.heap)
 
 
 def run(request: Request) -> int:
     """Run the analyses until the job ends (bounded) or Ctrl-C; print results as they come."""
-    _take_over(choose(request))
+    from order_analytics import flink_job
+
     chosen = choose(request)
+    if _take_over(chosen):
+        chosen = choose(request)  # the cancelled job's last checkpoint is the one to continue from
     config, pipeline = chosen.settings, chosen.pipeline
     interrupts.doing(f"starting {pipeline.name}", resume=_resume_hint(chosen))
+    # `cluster start` keeps a client warm beside the cluster: it plans in about 2 s, not ten
+    warm = bool(config.cluster) and warm_client.ready()
+    # else Flink's JVM and planner load (seconds) while the broker is checked and the script made
+    environment = None if warm else flink_job.Environment(config.state.heap)
     connection = ready(from_environment(), progress=say)
     pipeline = dataclasses.replace(pipeline, partitions=ensure_topic(connection.client_config(), pipeline.topic))
     print(console.banner(pipeline.analyses), file=sys.stderr if request.output_format == "json" else sys.stdout,
@@ -80,27 +60,25 @@ def run(request: Request) -> int:
     if config.cluster and not flink_cluster.overview(config.cluster):
         raise UserError(f"no Flink cluster answers at {config.cluster}: start one (`python runner.py cluster "
                         "start`) or leave out --cluster to use the embedded mini-cluster")
-    # `cluster start` keeps a client warm beside the cluster: it plans in about 2 s, not ten
-    warm = bool(config.cluster) and warm_client.ready()
     where = (f"cluster {config.cluster}{', planned by its warm client' if warm else ''}" if config.cluster
              else "local mini-cluster")
     say(f"Flink: {pipeline.name}: {chosen.start}; topic '{pipeline.topic}'{', bounded' if pipeline.bounded else ''}, "
         f"{pipeline.variant} variant, sink {pipeline.sink}, {where} ...")
-    target = prepare_views(chosen) if "postgres" in pipeline.sinks else None
+    target = views_start.prepare(chosen) if "postgres" in pipeline.sinks else None
     statements = sql_text.statements(script.render(config, pipeline, connection, database=target))
     watch = None
     if "print" in pipeline.sinks:
         memory = PrintedMemory(None if pipeline.bounded else pipeline.checkpoint_dir(config) / "console-printed.jsonl",
                                resuming=chosen.resuming)
         watch = ResultPrinter(pipeline, request.output_format, memory)
-    return _supervise(chosen, connection, statements, watch, warm)
+    return _supervise(chosen, connection, statements, watch, environment)
 
 
-def _take_over(chosen: Choice) -> None:
+def _take_over(chosen: Choice) -> bool:
     """A runner killed with -9 leaves its job running on the cluster; run again, the same command
     cancels it before it picks the checkpoint to continue from (retained on cancel). Two jobs of one
     pipeline would write every result twice, and a checkpoint picked while the old job still runs
-    could be older than results it commits later."""
+    could be older than results it commits later. True when it cancelled one."""
     from order_analytics.infra import cluster as flink_cluster
 
     address = chosen.settings.cluster
@@ -109,6 +87,8 @@ def _take_over(chosen: Choice) -> None:
         if flink_cluster.cancel_jobs(lambda job: job == name, address):
             say(f"Flink: {name} was still running on {address} (its runner was killed): cancelled it, "
                 "to continue from its last checkpoint")
+            return True
+    return False
 
 
 def _continue_command() -> str:
@@ -142,24 +122,24 @@ def _progress(cluster: str | None):
     return progress
 
 
-def _submit(chosen: Choice, statements: list[str], live, warm: bool):
-    """The job, planned and submitted (here, or by the cluster's warm client)."""
+def _submit(chosen: Choice, statements: list[str], live, environment):
+    """The job, planned and submitted (in `environment`, or by the cluster's warm client without one)."""
     from order_analytics import flink_job
 
     config, pipeline = chosen.settings, chosen.pipeline
     # A bounded run starts over every time and ends with its backlog: the seen orderIds need no
     # expiry there, and the compiled plan that sets it costs seconds of start-up.
     dedup_window = None if pipeline.bounded else config.state.dedup_window
-    if warm:
+    if environment is None:
         interrupts.defer()
         say("Flink: submitting the job to the cluster's warm client ...")
         return warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
-    return flink_job.Job(statements, config.state.heap, dedup_window, options=live.flink_options(),
+    return flink_job.Job(statements, environment, dedup_window, options=live.flink_options(),
                          progress=_progress(config.cluster))
 
 
 def _supervise(chosen: Choice, connection: Connection, statements: list[str], watch: ResultPrinter | None,
-               warm: bool) -> int:
+               environment) -> int:
     """Submit the job, show its results until it ends or Ctrl-C, then stop it (with a savepoint)."""
     from order_analytics import monitor
     from order_analytics.results import ResultReader
@@ -168,7 +148,7 @@ def _supervise(chosen: Choice, connection: Connection, statements: list[str], wa
     reader = ResultReader(connection, pipeline.console_topic(config), say) if watch else None
     started = time.monotonic()
     live = monitor.Monitor(chosen, connection, watch, say)  # web UI, waiting hint, status line
-    job = _submit(chosen, statements, live, warm)
+    job = _submit(chosen, statements, live, environment)
     try:
         interrupts.running()  # from here on Ctrl-C stops the job with a savepoint
         page = live.attach(job.job_id)

@@ -37,7 +37,7 @@ def _fresh_udfs() -> None:
 
 def submit(statements: list[str], dedup_window_ms: int | None) -> flink_job.Job:
     _fresh_udfs()
-    return flink_job.Job(statements, HEAP,
+    return flink_job.Job(statements, flink_job.Environment(HEAP),
                          dedup_window=Duration(dedup_window_ms, "ms") if dedup_window_ms is not None else None)
 
 
@@ -52,7 +52,8 @@ def warm_up(cluster: str) -> None:
                                 overrides=[f"cluster={cluster}"]))
         statements = sql_text.statements(script.render(chosen.settings, chosen.pipeline, from_environment()))
         rename = "SET 'pipeline.name' = 'warm-up of the warm client (cancelled at once)'"
-        flink_job.Job(statements[:-1] + [rename, statements[-1]], HEAP, chosen.settings.state.dedup_window).stop(None)
+        flink_job.Job(statements[:-1] + [rename, statements[-1]], flink_job.Environment(HEAP),
+                      chosen.settings.state.dedup_window).stop(None)
     except errors.UserError as error:
         print(f"warm-up skipped: {error}", flush=True)
 

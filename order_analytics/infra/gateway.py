@@ -13,19 +13,24 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 # set in the JVM's environment and so in its Python workers': how a test tells this run's processes
 MARKER = "LESSON3_RUNNER_PID"
 _started: list[subprocess.Popen] = []
 
 
-def detach() -> None:
-    """Make PyFlink start its gateway JVM, when it does, in a session of its own."""
+def detach(stdout: Path) -> None:
+    """Make PyFlink start its gateway JVM, when it does, in a session of its own, its stdout (and
+    its Python workers') appended to `stdout`, so that what Flink prints never mixes into the
+    results on ours (and no other thread's print is redirected while the JVM starts)."""
     from pyflink import pyflink_gateway_server as server
 
     def popen(command, **options):
         options["env"] = {**options.get("env", os.environ), MARKER: str(os.getpid())}
-        process = subprocess.Popen(command, start_new_session=True, **options)
+        stdout.parent.mkdir(parents=True, exist_ok=True)
+        with open(stdout, "ab") as output:
+            process = subprocess.Popen(command, start_new_session=True, stdout=output, **options)
         _started.append(process)
         return process
 
