@@ -23,15 +23,21 @@ import urllib.request
 from pathlib import Path
 
 from order_analytics.connection import Connection, ensure_topic
-from order_analytics.infra import broker, cluster, kafka_offsets
+from order_analytics.infra import broker, cluster, database, kafka_offsets
 from order_analytics.paths import DATA, ROOT
 from order_analytics.pipeline import Pipeline
-from order_analytics import analyses
+from order_analytics import analyses, settings
 from producer.orders import generate_orders
 from producer.send import send
 
 JOBS = ["all", "alerts", "segments"]
+SINKS = ["kafka", "postgres"]  # one job writes both: the result topics and the views
 SAMPLE_EVERY_S = 5
+# The soak's redeliveries come within milliseconds (every 100th order sent twice in a row; the
+# producer's retries are idempotent), so 5 minutes of orderIds is ample: 600,000 at 2,000 orders/s,
+# the state flat from minute 5 on. The default 7 days would hold all 2.4 million orderIds of a
+# 20-minute run on the TaskManagers' heap, growing to the end (what this window keeps flat).
+DEDUP_WINDOW = "5min"
 OUT = ROOT / "bench"
 CLIENT = Connection(broker.BOOTSTRAP).client_config()  # librdkafka's log to a file, not this console
 
@@ -45,6 +51,8 @@ class Soak:
         self.faults: list[dict] = []
         self.started = time.monotonic()
         self.runner: subprocess.Popen | None = None
+        self.killing_task_manager = threading.Event()  # the soak's own fault: not a loss to repair
+        self.replaced_at = float("-inf")
         self.logs = DATA / "soak"
         self.logs.mkdir(parents=True, exist_ok=True)
 
@@ -54,15 +62,16 @@ class Soak:
     @property
     def command(self) -> list[str]:
         return [sys.executable, "runner.py", *JOBS, "--cluster", cluster.ADDRESS, "--topic", self.topic,
-                "--sink", "kafka", "--variant", "builtin", "--set", "parallelism=2",
-                "--set", "checkpoint.interval=10s"]
+                *(f"--sink={sink}" for sink in SINKS), "--variant", "builtin", "--set", "parallelism=2",
+                "--set", "checkpoint.interval=10s", "--set", f"state.dedup_window={DEDUP_WINDOW}"]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(analyses.select(JOBS), variant="builtin", sink="-".join(SINKS), topic=self.topic)
 
     @property
     def group(self) -> str:
-        from order_analytics import settings
-
-        pipeline = Pipeline(analyses.select(JOBS), variant="builtin", sink="kafka", topic=self.topic)
-        return pipeline.group_id(settings.load())
+        return self.pipeline.group_id(settings.load())
 
     def start_runner(self) -> None:
         out = open(self.logs / f"runner-{len(self.faults)}.log", "w")
@@ -85,7 +94,7 @@ class Soak:
 
     # --- samples -------------------------------------------------------------------------------
     def job_id(self) -> str | None:
-        name = Pipeline(analyses.select(JOBS), variant="builtin", sink="kafka", topic=self.topic).name
+        name = self.pipeline.name
         try:
             with urllib.request.urlopen(f"http://{cluster.ADDRESS}/jobs/overview", timeout=5) as response:
                 running = [job["jid"] for job in json.load(response)["jobs"]
@@ -97,7 +106,7 @@ class Soak:
     def sample(self) -> dict:
         row = {"at": self.at(), "rss_mb": {}, "heap_mb": {}}
         processes = {"runner": self.runner.pid if self.runner else None, "broker": broker._pid(),
-                     "jobmanager": _jobmanager_pid()}
+                     "jobmanager": _jobmanager_pid(), "postgres": _postgres_pid()}
         for index, tm in enumerate(_safe(cluster.task_managers, [])):
             processes[f"taskmanager-{index}"] = tm["pid"]
             row["heap_mb"][f"taskmanager-{index}"] = _heap_mb(f"taskmanagers/{tm['id']}")
@@ -115,8 +124,21 @@ class Soak:
     def sampling(self, until: threading.Event) -> None:
         while not until.wait(SAMPLE_EVERY_S):
             self.samples.append(self.sample())
+            self.replace_lost_task_manager()
             # kept as it goes: a run that ends badly still shows what it measured
             (self.logs / "progress.json").write_text(json.dumps({"faults": self.faults, "samples": self.samples}))
+
+    def replace_lost_task_manager(self) -> None:
+        """A standalone cluster never restarts a TaskManager that died by itself (an OOM kill, say),
+        and a job short of slots fails once its restarts are spent: as a cluster's supervisor
+        would, start a missing one, and mark it on the chart as an unplanned fault."""
+        if (self.killing_task_manager.is_set() or self.at() - self.replaced_at < 30  # one still registering
+                or len(_safe(cluster.task_managers, [None] * 2)) >= cluster.TASK_MANAGERS):
+            return
+        began = self.replaced_at = self.at()
+        cluster.start_task_manager()
+        self.faults.append({"fault": "TaskManager lost by itself, started again", "at": began, "done_at": self.at()})
+        print(f"[{began:7.1f}s] a TaskManager was missing: started one", flush=True)
 
     # --- faults --------------------------------------------------------------------------------
     def fault(self, name: str, action) -> None:
@@ -131,9 +153,12 @@ class Soak:
         broker.start(progress=lambda line: None)
 
     def kill_task_manager(self) -> None:
+        self.killing_task_manager.set()
         os.kill(cluster.task_managers()[0]["pid"], signal.SIGKILL)
         time.sleep(15)  # the job heals on the other's free slots meanwhile; then the cluster's full size
         cluster.start_task_manager()
+        time.sleep(10)  # registered before the next sample counts the TaskManagers
+        self.killing_task_manager.clear()
 
     def kill_runner(self) -> None:
         os.killpg(self.runner.pid, signal.SIGKILL)
@@ -153,6 +178,13 @@ def _jobmanager_pid() -> int | None:
     files = list(cluster.PIDS.glob("*standalonesession.pid"))
     lines = files[0].read_text().split() if files else []
     return int(lines[-1]) if lines else None
+
+
+def _postgres_pid() -> int | None:
+    """The embedded PostgreSQL's postmaster (its backends are its children)."""
+    pid_file = database.CLUSTER / "postmaster.pid"
+    lines = pid_file.read_text().split() if pid_file.exists() else []
+    return int(lines[0]) if lines else None
 
 
 def _tree(pid: int) -> list[int]:
@@ -249,6 +281,22 @@ def compare(topic: str, flush_prefix: str) -> dict:
                 lost = sum(1 for k, v in wanted.items() if got.get(k) != v)
                 twice = len(set(got) - set(wanted))
             report[event.topic] = {"rows": rows, "expected": len(want), "lost": lost, "twice": twice}
+    return {**report, **compare_views(topic, model_run)}
+
+
+def compare_views(topic: str, model_run) -> dict:
+    """Each table of the views (schema: the topic) against the model: lost, a wanted row missing;
+    twice, a row more than once or not wanted at all."""
+    from collections import Counter
+
+    from tests.e2e.test_views import model_tables, table_rows
+
+    target = database.from_environment(settings.load().views.port)
+    report = {}
+    for table, want in model_tables(model_run, JOBS).items():
+        got = Counter(table_rows(target, topic, table))
+        report[f"views.{table}"] = {"rows": sum(got.values()), "expected": len(want), "lost": len(want - set(got)),
+                                    "twice": sum(got.values()) - len(want & set(got))}
     return report
 
 
@@ -283,6 +331,7 @@ def _frozen(row: dict) -> tuple:
 def run(minutes: float, rate: int) -> dict:
     soak = Soak(minutes, rate)
     broker.start(progress=lambda line: None)
+    database.start(settings.load().views.port, progress=lambda line: None)
     cluster.start(progress=lambda line: None)
     while len(cluster.task_managers()) < cluster.TASK_MANAGERS:  # a run cut short may have left one lost
         cluster.start_task_manager()
@@ -310,6 +359,7 @@ def run(minutes: float, rate: int) -> dict:
     soak.runner.wait(120)
     sampled.set()
     figures = {"minutes": minutes, "rate": rate, "topic": soak.topic, "drained_after_s": drained,
+               "dedup_window": DEDUP_WINDOW, "task_manager_memory": cluster.TASK_MANAGER_MEMORY,
                "faults": soak.faults, "samples": soak.samples, "results": compare(soak.topic, flush_prefix)}
     return figures
 

@@ -102,9 +102,11 @@ def write_report(figures: dict, png: Path, page: Path) -> None:
     lines = ["# Reliability: the last soak run", "",
              f"Measured with `make soak ARGS=\"--minutes {figures['minutes']:g}\"` (`python -m bench.soak`): the producer "
              f"at {figures['rate']} orders/s (orders stamped now, 0.5% bad records, every 100th order delivered twice) "
-             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka` on the local cluster "
-             "at parallelism 2 (checkpoints every 10 s); faults on a schedule; at the end every committed result "
-             "on the result topics compared with `tests/model.py` over the topic as it is.", "",
+             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka --sink postgres` on the "
+             f"local cluster at parallelism 2 (checkpoints every 10 s, `state.dedup_window={figures['dedup_window']}`, "
+             f"TaskManagers of {figures['task_manager_memory']}); faults on a schedule; at the end every committed "
+             "result on the result topics and every row of the views compared with `tests/model.py` over the topic "
+             "as it is.", "",
              f"![soak]({Path('..') / png.relative_to(png.parents[1])})", "",
              f"- orders on the topic: {facts['orders']:,}; lost: **{facts['lost']}**, twice: **{facts['twice']}**",
              f"- drained (lag 0 and committed) {figures['drained_after_s']} s after the producer stopped",
