@@ -1,12 +1,14 @@
 """A long run under load and faults: `make soak` (`ARGS="--minutes 5"`).
 
 The producer sends orders stamped now at --rate (duplicates and bad records among them) to a fresh
-4-partition topic; `all alerts segments` run on the local cluster at parallelism 2 into Kafka. On a
-schedule the broker is restarted, a TaskManager killed with -9 (and a new one started), and the
-runner killed with -9 and the same command run again. Every few seconds the memory of each process
-(RSS; the heap of the Flink JVMs after their last GC), the consumer lag and the last checkpoint's
-size are sampled. At the end the producer stops, the job drains, and every committed result on the
-result topics is compared with tests/model.py over the topic as it is: lost and twice must be 0.
+4-partition topic; `all alerts segments` run on the local cluster at parallelism 2 into Kafka and
+the views (PostgreSQL) from one job. On a schedule the broker is restarted, a TaskManager killed
+with -9 (and a new one started), and the runner killed with -9 and the same command run again; a
+TaskManager that dies by itself is started again and marked as a fault. Every few seconds the
+memory of each process (RSS; the heap of the Flink JVMs after their last GC), the consumer lag and
+the last checkpoint's size are sampled. At the end the producer stops, the job drains, and every
+committed result on the result topics and every row of the views is compared with tests/model.py
+over the topic as it is: lost and twice must be 0.
 Writes bench/soak.json, bench/soak.png and docs/reliability.md. Not part of the test suite.
 """
 from __future__ import annotations
@@ -26,18 +28,19 @@ from order_analytics.connection import Connection, ensure_topic
 from order_analytics.infra import broker, cluster, database, kafka_offsets
 from order_analytics.paths import DATA, ROOT
 from order_analytics.pipeline import Pipeline
-from order_analytics import analyses, settings
+from order_analytics import analyses, local_cluster, settings
 from producer.orders import generate_orders
 from producer.send import send
 
 JOBS = ["all", "alerts", "segments"]
 SINKS = ["kafka", "postgres"]  # one job writes both: the result topics and the views
 SAMPLE_EVERY_S = 5
+MISSING_FOR_S = 30  # a TaskManager missing this long died by itself (not one still registering)
 # The soak's redeliveries come within milliseconds (every 100th order sent twice in a row; the
 # producer's retries are idempotent), so 5 minutes of orderIds is ample: 600,000 at 2,000 orders/s,
 # the state flat from minute 5 on. The default 7 days would hold all 2.4 million orderIds of a
 # 20-minute run on the TaskManagers' heap, growing to the end (what this window keeps flat).
-DEDUP_WINDOW = "5min"
+DEDUP_WINDOW_S = 300
 OUT = ROOT / "bench"
 CLIENT = Connection(broker.BOOTSTRAP).client_config()  # librdkafka's log to a file, not this console
 
@@ -52,7 +55,7 @@ class Soak:
         self.started = time.monotonic()
         self.runner: subprocess.Popen | None = None
         self.killing_task_manager = threading.Event()  # the soak's own fault: not a loss to repair
-        self.replaced_at = float("-inf")
+        self.missing_since: float | None = None
         self.logs = DATA / "soak"
         self.logs.mkdir(parents=True, exist_ok=True)
 
@@ -63,7 +66,7 @@ class Soak:
     def command(self) -> list[str]:
         return [sys.executable, "runner.py", *JOBS, "--cluster", cluster.ADDRESS, "--topic", self.topic,
                 *(f"--sink={sink}" for sink in SINKS), "--variant", "builtin", "--set", "parallelism=2",
-                "--set", "checkpoint.interval=10s", "--set", f"state.dedup_window={DEDUP_WINDOW}"]
+                "--set", "checkpoint.interval=10s", "--set", f"state.dedup_window={DEDUP_WINDOW_S}s"]
 
     @property
     def pipeline(self) -> Pipeline:
@@ -132,11 +135,16 @@ class Soak:
         """A standalone cluster never restarts a TaskManager that died by itself (an OOM kill, say),
         and a job short of slots fails once its restarts are spent: as a cluster's supervisor
         would, start a missing one, and mark it on the chart as an unplanned fault."""
-        if (self.killing_task_manager.is_set() or self.at() - self.replaced_at < 30  # one still registering
-                or len(_safe(cluster.task_managers, [None] * 2)) >= cluster.TASK_MANAGERS):
+        if self.killing_task_manager.is_set() or _registered() >= cluster.TASK_MANAGERS:
+            self.missing_since = None
             return
-        began = self.replaced_at = self.at()
+        if self.missing_since is None:
+            self.missing_since = self.at()
+        if self.at() - self.missing_since < MISSING_FOR_S:
+            return
+        began, self.missing_since = self.at(), None
         cluster.start_task_manager()
+        _wait_for_task_managers()
         self.faults.append({"fault": "TaskManager lost by itself, started again", "at": began, "done_at": self.at()})
         print(f"[{began:7.1f}s] a TaskManager was missing: started one", flush=True)
 
@@ -157,7 +165,7 @@ class Soak:
         os.kill(cluster.task_managers()[0]["pid"], signal.SIGKILL)
         time.sleep(15)  # the job heals on the other's free slots meanwhile; then the cluster's full size
         cluster.start_task_manager()
-        time.sleep(10)  # registered before the next sample counts the TaskManagers
+        _wait_for_task_managers()
         self.killing_task_manager.clear()
 
     def kill_runner(self) -> None:
@@ -172,6 +180,18 @@ def _safe(call, default):
         return call()
     except Exception:  # a sample during a fault may find a process or the broker gone: a gap, not an end
         return default
+
+
+def _registered() -> int:
+    """How many TaskManagers the cluster knows (as many as it should when it does not answer)."""
+    return len(_safe(cluster.task_managers, [None] * cluster.TASK_MANAGERS))
+
+
+def _wait_for_task_managers(timeout_s: float = 120) -> None:
+    """Until a TaskManager just started has registered (its JVM takes 5 to 30 s on a busy machine)."""
+    deadline = time.monotonic() + timeout_s
+    while _registered() < cluster.TASK_MANAGERS and time.monotonic() < deadline:
+        time.sleep(2)
 
 
 def _jobmanager_pid() -> int | None:
@@ -332,11 +352,12 @@ def run(minutes: float, rate: int) -> dict:
     soak = Soak(minutes, rate)
     broker.start(progress=lambda line: None)
     database.start(settings.load().views.port, progress=lambda line: None)
-    cluster.start(progress=lambda line: None)
+    local_cluster.start(progress=lambda line: None)  # as `runner.py cluster start`: with its warm client
     while len(cluster.task_managers()) < cluster.TASK_MANAGERS:  # a run cut short may have left one lost
         cluster.start_task_manager()
-        time.sleep(10)
+        _wait_for_task_managers()
     ensure_topic(CLIENT, soak.topic, partitions=4)
+    soak.started = time.monotonic()  # the minutes and the faults' schedule count from the first order
     producer = threading.Thread(target=soak.produce, daemon=True)
     producer.start()
     soak.start_runner()
@@ -359,7 +380,8 @@ def run(minutes: float, rate: int) -> dict:
     soak.runner.wait(120)
     sampled.set()
     figures = {"minutes": minutes, "rate": rate, "topic": soak.topic, "drained_after_s": drained,
-               "dedup_window": DEDUP_WINDOW, "task_manager_memory": cluster.TASK_MANAGER_MEMORY,
+               "dedup_window": f"{DEDUP_WINDOW_S}s", "dedup_window_s": DEDUP_WINDOW_S,
+               "task_manager_memory": cluster.TASK_MANAGER_MEMORY,
                "faults": soak.faults, "samples": soak.samples, "results": compare(soak.topic, flush_prefix)}
     return figures
 
