@@ -68,7 +68,9 @@ MEMORY_NOTE = (
     "(one entry per order, kept for `state.dedup_window`); the customers' and categories' state is "
     "bounded by the 2,000 customers and the categories. With `state.dedup_window={window}` it holds "
     "at most {window} of orders ({held:,} at {rate:,} orders/s; the soak's redeliveries come "
-    "within milliseconds), so checkpoint size and heap after GC level off once the window is full; "
+    "within milliseconds; the window runs in processing time, so while the job catches up on a "
+    "backlog it holds {window} of what it reads, more than that), so checkpoint size and heap "
+    "after GC level off once the window is full; "
     "the slopes below are over the second half of the run. The default window, 7 days, would keep "
     "every orderId of the run. Each TaskManager ({memory}) has about 900 MB of heap for it.")
 
