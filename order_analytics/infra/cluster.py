@@ -25,8 +25,8 @@ CONF, LIB, LOG, PIDS = FLINK_DATA / "conf", FLINK_DATA / "lib", FLINK_DATA / "lo
 HOST, REST_PORT, RPC_PORT = "localhost", 8081, 6123
 ADDRESS = f"{HOST}:{REST_PORT}"
 TASK_MANAGERS, SLOTS = 2, 2
-# A quiet machine has both TaskManagers registered within 30 s; on the 2 cores shared with other
-# test runs (load average above 20) each TaskManager's script alone took 30 s and 90 s ran out.
+# On the 2 cores shared with other test runs (load average about 30) the second TaskManager
+# registered 86 s after the start, and in other tries 90 s ran out.
 READY_TIMEOUT_S = 180
 # Each TaskManager's whole process. PyFlink's 1728m leaves 512 MB of heap, where hashmap state
 # lives: a soak at 2,000 orders/s with a 7-day dedup window filled it in 8 minutes and the GC
