@@ -114,11 +114,12 @@ def write_report(figures: dict, png: Path, page: Path) -> None:
     lines = ["# Reliability: the last soak run", "",
              f"Measured with `make soak ARGS=\"--minutes {figures['minutes']:g}\"` (`python -m bench.soak`): the producer "
              f"at {figures['rate']} orders/s (orders stamped now, 0.5% bad records, every 100th order delivered twice) "
-             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka --sink postgres` on the "
+             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka"
+             f"{' --sink postgres' if figures['views'] else ''}` on the "
              f"local cluster at parallelism 2 (checkpoints every 10 s, `state.dedup_window={figures['dedup_window']}`, "
              f"TaskManagers of {figures['task_manager_memory']}); faults on a schedule; at the end every committed "
-             "result on the result topics and every row of the views compared with `tests/model.py` over the topic "
-             "as it is.", "",
+             f"result on the result topics{' and every row of the views' if figures['views'] else ''} compared with "
+             "`tests/model.py` over the topic as it is.", "",
              MEMORY_NOTE.format(window=figures["dedup_window"], rate=figures["rate"],
                                 memory=figures["task_manager_memory"],
                                 held=figures["rate"] * figures["dedup_window_s"]), "",
