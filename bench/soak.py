@@ -159,10 +159,7 @@ class Soak:
     def restart_broker(self) -> None:
         broker.stop()
         time.sleep(3)
-        try:
-            broker.start(progress=lambda line: None)
-        except KafkaUnavailable:  # on a busy machine its JVM can take longer: start waits for it once more
-            broker.start(progress=lambda line: None)
+        _start_broker()
 
     def kill_task_manager(self) -> None:
         self.killing_task_manager.set()
@@ -177,6 +174,13 @@ class Soak:
         self.runner.wait()
         time.sleep(3)
         self.start_runner()  # the same command: it cancels the job left behind, continues from its checkpoint
+
+
+def _start_broker() -> None:
+    try:
+        broker.start(progress=lambda line: None)
+    except KafkaUnavailable:  # on a busy machine its JVM can take longer: start waits for it once more
+        broker.start(progress=lambda line: None)
 
 
 def _safe(call, default):
@@ -354,7 +358,7 @@ def _frozen(row: dict) -> tuple:
 # --- the run ------------------------------------------------------------------------------------
 def run(minutes: float, rate: int, views: bool) -> dict:
     soak = Soak(minutes, rate, views)
-    broker.start(progress=lambda line: None)
+    _start_broker()
     if views:
         database.start(settings.load().views.port, progress=lambda line: None)
     # The cluster alone: the runner plans each run itself (its warm client's 120 s start-up limit
