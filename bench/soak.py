@@ -37,10 +37,11 @@ JOBS = ["all", "alerts", "segments"]
 SAMPLE_EVERY_S = 5
 MISSING_FOR_S = 30  # a TaskManager missing this long died by itself (not one still registering)
 # The soak's redeliveries come within milliseconds (every 100th order sent twice in a row; the
-# producer's retries are idempotent), so 5 minutes of orderIds is ample: 600,000 at 2,000 orders/s,
-# the state flat from minute 5 on. The default 7 days would hold all 2.4 million orderIds of a
-# 20-minute run on the TaskManagers' heap, growing to the end (what this window keeps flat).
-DEDUP_WINDOW_S = 300
+# producer's retries are idempotent), so one minute of orderIds is ample: 120,000 at 2,000 orders/s,
+# the state flat after the first minute. 5 minutes (600,000, a 140 MB checkpoint) filled the
+# TaskManagers' 900 MB heaps and stalled the checkpoints; the default 7 days would hold all
+# 2.4 million orderIds of a 20-minute run, growing to the end.
+DEDUP_WINDOW_S = 60
 OUT = ROOT / "bench"
 CLIENT = Connection(broker.BOOTSTRAP).client_config()  # librdkafka's log to a file, not this console
 
