@@ -137,7 +137,8 @@ class Soak:
         """A standalone cluster never restarts a TaskManager that died by itself (an OOM kill, say),
         and a job short of slots fails once its restarts are spent: as a cluster's supervisor
         would, start a missing one, and mark it on the chart as an unplanned fault."""
-        if self.killing_task_manager.is_set() or _registered() >= cluster.TASK_MANAGERS:
+        missing = 0 if self.killing_task_manager.is_set() else cluster.TASK_MANAGERS - _registered()
+        if missing <= 0:
             self.missing_since = None
             return
         if self.missing_since is None:
@@ -145,7 +146,8 @@ class Soak:
         if self.at() - self.missing_since < MISSING_FOR_S:
             return
         began, self.missing_since = self.at(), None
-        cluster.start_task_manager()
+        for _ in range(missing):  # a sink failing on close takes down every TaskManager it runs on at once
+            cluster.start_task_manager()
         _wait_for_task_managers()
         self.faults.append({"fault": "TaskManager lost by itself, started again", "at": began, "done_at": self.at()})
         print(f"[{began:7.1f}s] a TaskManager was missing: started one", flush=True)
