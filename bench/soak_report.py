@@ -63,6 +63,18 @@ def summary(figures: dict) -> dict:
     }
 
 
+MEMORY_NOTE = (
+    "Memory: the one state that grows with the orders is the memory of the orderIds already counted "
+    "(one entry per order, kept for `state.dedup_window`); the customers' and categories' state is "
+    "bounded by the 2,000 customers and the categories. With `state.dedup_window={window}` it holds "
+    "at most {window} of orders ({held:,} at {rate:,} orders/s; the soak's redeliveries come "
+    "within milliseconds; the window runs in processing time, so while the job catches up on a "
+    "backlog it holds {window} of what it reads, more than that), so checkpoint size and heap "
+    "after GC level off once the window is full; "
+    "the slopes below are over the second half of the run. The default window, 7 days, would keep "
+    "every orderId of the run. Each TaskManager ({memory}) has about 900 MB of heap for it.")
+
+
 def chart(figures: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -102,9 +114,15 @@ def write_report(figures: dict, png: Path, page: Path) -> None:
     lines = ["# Reliability: the last soak run", "",
              f"Measured with `make soak ARGS=\"--minutes {figures['minutes']:g}\"` (`python -m bench.soak`): the producer "
              f"at {figures['rate']} orders/s (orders stamped now, 0.5% bad records, every 100th order delivered twice) "
-             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka` on the local cluster "
-             "at parallelism 2 (checkpoints every 10 s); faults on a schedule; at the end every committed result "
-             "on the result topics compared with `tests/model.py` over the topic as it is.", "",
+             f"into a 4-partition topic; `all alerts segments --variant builtin --sink kafka"
+             f"{' --sink postgres' if figures['views'] else ''}` on the "
+             f"local cluster at parallelism 2 (checkpoints every 10 s, `state.dedup_window={figures['dedup_window']}`, "
+             f"TaskManagers of {figures['task_manager_memory']}); faults on a schedule; at the end every committed "
+             f"result on the result topics{' and every row of the views' if figures['views'] else ''} compared with "
+             "`tests/model.py` over the topic as it is.", "",
+             MEMORY_NOTE.format(window=figures["dedup_window"], rate=figures["rate"],
+                                memory=figures["task_manager_memory"],
+                                held=figures["rate"] * figures["dedup_window_s"]), "",
              f"![soak]({Path('..') / png.relative_to(png.parents[1])})", "",
              f"- orders on the topic: {facts['orders']:,}; lost: **{facts['lost']}**, twice: **{facts['twice']}**",
              f"- drained (lag 0 and committed) {figures['drained_after_s']} s after the producer stopped",

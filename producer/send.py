@@ -8,7 +8,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from order_analytics.connection import ensure_topic
 from order_analytics.errors import KafkaUnavailable
-from producer.orders import Record, describe, restamped
+from producer.orders import LiveClock, Record, describe
 
 # Idempotence keeps retries from writing duplicates or reordering; it needs acks=all. A short linger
 # batches a burst without delaying a paced stream noticeably.
@@ -43,7 +43,8 @@ class _Deliveries:
 def send(records: Iterable[Record], producer_config: dict, topic: str, rate: float | None,
          partitions: int, out: Callable[[str], None] = print, stamp_now: bool = False) -> None:
     """Produce every record to `topic`, at most `rate` records per second when given; with
-    `stamp_now`, each one stamped with the time it is sent instead of its seeded time.
+    `stamp_now`, each one stamped with the time it is sent instead of its seeded time (a key's
+    stamps strictly increasing: `LiveClock`).
 
     Ctrl-C ends the run early but cleanly: what was produced is still flushed and summed up.
     """
@@ -54,6 +55,7 @@ def send(records: Iterable[Record], producer_config: dict, topic: str, rate: flo
                                "or use a key allowed to") from None
     producer = Producer({**producer_config, **PRODUCER_SETTINGS})
     deliveries = _Deliveries()
+    clock = LiveClock()
     try:
         started = time.monotonic()
         for index, record in enumerate(records):
@@ -61,7 +63,7 @@ def send(records: Iterable[Record], producer_config: dict, topic: str, rate: flo
                 # Each record has its own due time from the start, so slow sends never add up to drift.
                 _serve_until(producer, started + index / rate)
             if stamp_now:
-                record = restamped(record, int(time.time() * 1000))
+                record = clock.stamp(record, int(time.time() * 1000))
             _produce(producer, topic, record, deliveries.callback(record))
             out(_console_line(record))
             producer.poll(0)

@@ -46,7 +46,11 @@ def row(fields: dict) -> tuple:
 
 def expected_tables(values: list, jobs: list[str]) -> dict[str, set]:
     """Every table with a topic as the model says it ends: the last state per key, every alert."""
-    expected = model.expected(values)
+    return model_tables(model.expected(values), jobs)
+
+
+def model_tables(expected: model.Expected, jobs: list[str]) -> dict[str, set]:
+    """The tables of `jobs` as the model's run `expected` ends them (bench/soak.py reads its own)."""
     tables, states = defaultdict(set), defaultdict(dict)
     chosen = analyses.select(jobs)
     for analysis in chosen:

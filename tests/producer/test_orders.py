@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from producer.orders import BAD_KINDS, CATEGORIES, describe, generate_orders, restamped
+from producer.orders import BAD_KINDS, CATEGORIES, LiveClock, describe, generate_orders, restamped
 
 REQUIRED_STRINGS = ("orderId", "customerId", "category")
 
@@ -194,3 +194,14 @@ def test_customer_habits_reach_every_segment_and_both_alerts():
     windows = {event["windowStart"] for (job, _), events in expected.events.items() if job == "hourly"
                for event in events}
     assert len(windows) > 10  # the backlog spans many hourly windows
+
+
+def test_live_clock_never_gives_two_orders_of_a_customer_the_same_time():
+    # a burst sent within one millisecond: equal times would leave their order open above parallelism 1
+    burst = [record for record in generate_orders(2000, seed=7, customers=50) if record.key == "customer_001"][:3]
+    clock = LiveClock()
+    stamps = [clock.stamp(record, 1_800_000_000_000).timestamp for record in burst]
+    assert stamps == [1_800_000_000_000, 1_800_000_000_001, 1_800_000_000_002]
+    other = next(record for record in generate_orders(50, seed=7, customers=50) if record.key != "customer_001")
+    assert clock.stamp(other, 1_800_000_000_000).timestamp == 1_800_000_000_000  # other keys keep the time sent
+    assert clock.stamp(burst[0], 1_800_000_000_010).timestamp == 1_800_000_000_010  # time moving on wins
