@@ -162,6 +162,7 @@ class Kafka:
     group_id_prefix: str = key(name)
     startup: str = key(_choices(*STARTUP_MODES))
     results_prefix: str = key(name)
+    broker_wait: Duration = key(_duration)
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,9 @@ CREATE TEMPORARY TABLE dead_letter_topic (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
