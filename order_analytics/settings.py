@@ -227,7 +227,7 @@ class Restart:
 
 @dataclass(frozen=True)
 class Python:
-    execution_mode: str = key(_choices("process", "thread"))
+    execution_mode: str = key(_choices("auto", "process", "thread"))
     bundle_size: int = key(_count)
     bundle_time: Duration = key(_duration)
     state_cache_size: int = key(_count)   # accumulators a Python worker keeps between bundles

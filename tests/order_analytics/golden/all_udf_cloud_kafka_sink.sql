@@ -34,6 +34,8 @@ SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
 -- The accumulators a worker keeps between bundles (python.state_cache_size in config).
 SET 'python.state.cache-size' = '100000';
+-- python.execution_mode auto: the runner sets thread instead when the job's one Python operator is a
+-- scalar one (order_analytics/compiled_plan.py: python_mode); process is what any job runs with.
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
