@@ -411,11 +411,15 @@ def first_result_s(job: str, variant: str, extra: list[str], topic: str | None =
     return round(elapsed, 1)
 
 
-def bare_first_row_s() -> float:
-    """Seconds from the command to the row a bare PyFlink job prints (bench/bare.py): the floor."""
+def bare_first_row_s(archive: bool = False) -> float:
+    """Seconds from the command to the row a bare PyFlink job prints (bench/bare.py): the floor; with
+    `archive`, on a JVM that maps the project's class archive (order_analytics/infra/jvm_archive.py)."""
+    from order_analytics.infra import jvm_archive
+
+    env = {**os.environ, "JVM_ARGS": jvm_archive.options()} if archive else None
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "bench.bare"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.DEVNULL, text=True, env=env)
     line = next((line for line in process.stdout if "+I[" in line), None)
     elapsed = time.monotonic() - started
     process.communicate(timeout=120)
@@ -425,17 +429,21 @@ def bare_first_row_s() -> float:
 
 
 def _startup_rows(cases: list[tuple[str, str]], where: str, extra: list[str], runs: int) -> list[dict]:
-    """`runs` rounds, each the bare floor and then every case once, so that each case is measured
-    beside a floor of the same minute (the machine is shared: its load moves). Every round reads the
-    same one-order topic, as a user runs the same command again: the first round compiles the plan,
-    the later ones find it compiled (.data/plans, keyed by the script, whose topic is part of it)."""
-    floor, seconds, topic = [], {case: [] for case in cases}, one_order_topic()
+    """`runs` rounds, each the bare floor (stock PyFlink, then on the project's class archive) and
+    then every case once, so that each case is measured beside a floor of the same minute (the
+    machine is shared: its load moves). Every round reads the same one-order topic, as a user runs
+    the same command again: the first round compiles the plan, the later ones find it compiled
+    (.data/plans, keyed by the script, whose topic is part of it). The ratio is to the stock floor."""
+    floor, archived, seconds, topic = [], [], {case: [] for case in cases}, one_order_topic()
     for round_ in range(1, runs + 1):
         say(f"start-up ({where}), round {round_}/{runs}: the bare PyFlink floor, then {len(cases)} runs ...")
         floor.append(bare_first_row_s())
+        archived.append(bare_first_row_s(archive=True))
         for job, variant in cases:
             seconds[(job, variant)].append(first_result_s(job, variant, extra, topic))
-    rows = [{"job": "bare PyFlink", "variant": "-", "where": "mini-cluster", "first_result_s": floor}]
+    rows = [{"job": "bare PyFlink", "variant": "-", "where": "mini-cluster", "first_result_s": floor},
+            {"job": "bare PyFlink, class archive", "variant": "-", "where": "mini-cluster",
+             "first_result_s": archived, "x_floor": round(statistics.median(archived) / statistics.median(floor), 2)}]
     for (job, variant), measured in seconds.items():
         rows.append({"job": job, "variant": variant, "where": where, "first_result_s": measured,
                      "x_floor": round(statistics.median(measured) / statistics.median(floor), 2)})
@@ -448,7 +456,7 @@ def startup_cases() -> list[tuple[str, str]]:
     return [(plain.id, "builtin"), (with_function.id, "udf")]
 
 
-def startup(extra: list[str], runs: int = 2, cases=None, cluster_too: bool = True) -> list[dict]:
+def startup(extra: list[str], runs: int = 3, cases=None, cluster_too: bool = True) -> list[dict]:
     """From the command to the first result, `runs` times each, beside the bare PyFlink floor: on the
     mini-cluster (everything starts), and on the local cluster through its warm client (started
     here if it is not running)."""
@@ -462,7 +470,7 @@ def startup(extra: list[str], runs: int = 2, cases=None, cluster_too: bool = Tru
     started_here = not cluster.overview()
     say(f"start-up: cluster {local_cluster.start(say)}")
     try:
-        rows += _startup_rows(cases, "local cluster, warm client", [*extra, "--cluster", cluster.ADDRESS], runs)[1:]
+        rows += _startup_rows(cases, "local cluster, warm client", [*extra, "--cluster", cluster.ADDRESS], runs)[2:]
     finally:
         if started_here:
             local_cluster.stop()

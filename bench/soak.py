@@ -110,7 +110,7 @@ class Soak:
 
     def sample(self) -> dict:
         row = {"at": self.at(), "rss_mb": {}, "heap_mb": {}}
-        processes = {"runner": self.runner.pid if self.runner else None, "broker": broker._pid(),
+        processes = {"runner": self.runner.pid if self.runner else None, "broker": broker.pid(),
                      "jobmanager": _jobmanager_pid(), "postgres": _postgres_pid()}
         for index, tm in enumerate(_safe(cluster.task_managers, [])):
             processes[f"taskmanager-{index}"] = tm["pid"]
@@ -360,6 +360,19 @@ def _frozen(row: dict) -> tuple:
 
 # --- the run ------------------------------------------------------------------------------------
 def run(minutes: float, rate: int, views: bool) -> dict:
+    """The soak, with the broker, the cluster (and the views' database) it needs: those it started
+    are stopped again at the end, as a run that did not find them running should leave the machine."""
+    started = {"broker": not broker.pid(), "cluster": not cluster.overview(),
+               "database": views and not database.running()}
+    try:
+        return _soak(minutes, rate, views)
+    finally:
+        for name, stop in (("cluster", cluster.stop), ("database", database.stop), ("broker", broker.stop)):
+            if started[name]:
+                _safe(stop, None)
+
+
+def _soak(minutes: float, rate: int, views: bool) -> dict:
     soak = Soak(minutes, rate, views)
     _start_broker()
     if views:

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from order_analytics.compiled_plan import with_dedup_window
+from order_analytics.compiled_plan import python_mode, with_dedup_window
 from order_analytics.connection import mask_secret
 from order_analytics.flink_errors import LOG, one_line
-from order_analytics.infra import gateway
+from order_analytics.infra import gateway, jvm_archive
 from order_analytics.paths import DATA, UDFS, python_worker_env
 from order_analytics.sql_text import statements
 from order_analytics.settings import Duration
@@ -51,7 +51,7 @@ class Environment:
     def __init__(self, heap: str):
         # before PyFlink starts its JVM, which inherits them; PyFlink passes JVM_ARGS on (a user's own
         # JVM_ARGS come last, so an -Xmx there wins)
-        os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {USER_JVM_ARGS}".strip())
+        os.environ.update(python_worker_env(), JVM_ARGS=f"-Xmx{heap} {jvm_archive.options()} {USER_JVM_ARGS}".strip())
         gateway.detach(JVM_OUTPUT)
         self._ready = threading.Event()
         self._t_env = self._error = None
@@ -150,9 +150,11 @@ class Job:
     `progress` hears of each step as it begins: PLANNING, then SUBMITTING."""
 
     def __init__(self, statements: list[str], environment: Environment, dedup_window: Duration | None = None,
-                 options: dict[str, str] | None = None, progress: Callable[[str], None] = _quiet):
+                 options: dict[str, str] | None = None, progress: Callable[[str], None] = _quiet,
+                 choose_python_mode: bool = False):
         """`environment`: where it is planned (started before, or `Environment(heap)`); `options`:
-        Flink options of this run beyond the script's own SET statements."""
+        Flink options of this run beyond the script's own SET statements; `choose_python_mode`: the
+        plan's Python operators set the Python execution mode (compiled_plan.python_mode)."""
         try:
             progress(PLANNING)
             plan_at = plan_file(statements, dedup_window)
@@ -160,43 +162,64 @@ class Job:
             later = [s for s in statements[:-1] if VIEW.match(s)] if dedup_window and plan_at.exists() else []
             self._t_env = _environment([s for s in statements[:-1] if s not in later], environment, options)
             progress(SUBMITTING)
+            self._choose_python_mode = choose_python_mode
             self._result = self._submit(statements[-1], dedup_window, plan_at, later)
         except Exception as error:
             raise one_line(error) from None
         self.job_id = str(self._result.get_job_client().get_job_id())
 
     def _submit(self, statement: str, dedup_window: Duration | None, plan_file: Path, views: list[str]):
-        """Run the final statement set, through a compiled plan when seen orderIds expire (the plan
-        compiled by an earlier run of the same script, when there is one; else the `views` left out
-        are created first, and the plan compiled)."""
+        """Run the final statement set. Through a compiled plan when seen orderIds expire (a live run:
+        the plan carries their TTL and is kept for the next run of the same script, else the `views`
+        left out are created first) or when its Python operators choose the Python execution mode."""
         body = re.fullmatch(r"\s*EXECUTE STATEMENT SET\s+BEGIN\s+(.*)\bEND\s*", statement, re.S | re.I)
-        if dedup_window is None or body is None:
+        if body is None or not (dedup_window or self._choose_python_mode):
             return self._t_env.execute_sql(statement)
-        from pyflink.java_gateway import get_gateway
         from pyflink.table.table_result import TableResult
 
-        def load(plan: str):
-            reference = get_gateway().jvm.org.apache.flink.table.api.PlanReference.fromJsonString(plan)
-            return self._t_env._j_tenv.loadPlan(reference)
+        found = self._cached(plan_file) if dedup_window else None
+        compiled, plan = found or self._compile(body.group(1), views, dedup_window, plan_file)
+        if self._choose_python_mode:  # read when execute() translates the plan into operators
+            _set(self._t_env, "python.execution-mode", python_mode(plan))
+        return TableResult(compiled.execute())
 
-        if plan_file.exists():
-            try:
-                return TableResult(load(plan_file.read_text(encoding="utf-8")).execute())
-            except Exception as error:  # written by another Flink, or damaged: compiled again below
-                with open(LOG, "a", encoding="utf-8") as log:
-                    log.write(f"cached plan {plan_file} not used: {mask_secret(str(error))[:400]}\n")
+    def _compile(self, inserts: str, views: list[str], dedup_window: Duration | None, plan_file: Path):
+        """The statement set of `inserts` compiled, and its JSON; with the TTL of `dedup_window` and kept
+        in `plan_file` when there is one."""
         for view in views:
             self._t_env.execute_sql(view)
         statement_set = self._t_env._j_tenv.createStatementSet()
-        for insert in statements(body.group(1)):
+        for insert in statements(inserts):
             statement_set.addInsertSql(insert)
-        plan = with_dedup_window(statement_set.compilePlan().asJsonString(), dedup_window)
-        compiled = load(plan)
+        compiled = statement_set.compilePlan()
+        plan = compiled.asJsonString()
+        if dedup_window is None:
+            return compiled, plan
+        plan = with_dedup_window(plan, dedup_window)
         plan_file.parent.mkdir(parents=True, exist_ok=True)
         partial = plan_file.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(plan, encoding="utf-8")
         partial.replace(plan_file)  # whole or not at all, also with two runs at once
-        return TableResult(compiled.execute())
+        return self._load(plan), plan
+
+    def _load(self, plan: str):
+        from pyflink.java_gateway import get_gateway
+
+        reference = get_gateway().jvm.org.apache.flink.table.api.PlanReference.fromJsonString(plan)
+        return self._t_env._j_tenv.loadPlan(reference)
+
+    def _cached(self, plan_file: Path):
+        """The plan an earlier run of the same script compiled, with its JSON; None when there is none
+        (or it does not load: written by another Flink, or damaged)."""
+        if not plan_file.exists():
+            return None
+        plan = plan_file.read_text(encoding="utf-8")
+        try:
+            return self._load(plan), plan
+        except Exception as error:
+            with open(LOG, "a", encoding="utf-8") as log:
+                log.write(f"cached plan {plan_file} not used: {mask_secret(str(error))[:400]}\n")
+            return None
 
     def wait(self) -> None:
         """Until the job ends (only a bounded job ends by itself)."""

@@ -134,8 +134,10 @@ def _submit(chosen: Choice, statements: list[str], live, environment):
         interrupts.defer()
         say("Flink: submitting the job to the cluster's warm client ...")
         return warm_client.WarmJob(statements, dedup_window.millis if dedup_window else None)
+    # thread mode on the embedded mini-cluster only: a cluster's TaskManagers run Python in workers
+    choose = config.python.execution_mode == "auto" and not config.cluster and pipeline.variant == "udf"
     return flink_job.Job(statements, environment, dedup_window, options=live.flink_options(),
-                         progress=_progress(config.cluster))
+                         progress=_progress(config.cluster), choose_python_mode=choose)
 
 
 def _supervise(chosen: Choice, connection: Connection, statements: list[str], watch: ResultPrinter | None,

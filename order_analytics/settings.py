@@ -162,6 +162,7 @@ class Kafka:
     group_id_prefix: str = key(name)
     startup: str = key(_choices(*STARTUP_MODES))
     results_prefix: str = key(name)
+    broker_wait: Duration = key(_duration)
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ class Restart:
 
 @dataclass(frozen=True)
 class Python:
-    execution_mode: str = key(_choices("process", "thread"))
+    execution_mode: str = key(_choices("auto", "process", "thread"))
     bundle_size: int = key(_count)
     bundle_time: Duration = key(_duration)
     state_cache_size: int = key(_count)   # accumulators a Python worker keeps between bundles

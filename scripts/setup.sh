@@ -35,4 +35,7 @@ if [ ! -f lib/.fetched ] || [ pom.xml -nt lib/.fetched ]; then
   touch lib/.fetched
 fi
 
+# the classes of a Flink start-up in one archive, once (order_analytics/infra/jvm_archive.py)
+.venv/bin/python -m order_analytics.infra.jvm_archive
+
 echo "setup: done in ${SECONDS}s"

@@ -92,12 +92,12 @@ def _java(main_class: str, *args: str) -> list[str]:
             "-cp", f"{KAFKA_JARS}/*", main_class, *args]
 
 
-def _pid() -> int | None:
+def pid() -> int | None:
     """The broker's pid if the process we started is still alive."""
     try:
-        pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
-        return pid
+        number = int(PID_FILE.read_text())
+        os.kill(number, 0)
+        return number
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
 
@@ -114,12 +114,12 @@ def answers(bootstrap: str = BOOTSTRAP, timeout_s: float = 2.0) -> bool:
 
 
 def status() -> str:
-    pid = _pid()
-    if pid and answers():
-        return (f"running (pid {pid}) on {BOOTSTRAP} (SASL_PLAINTEXT {SASL_BOOTSTRAP}, SASL_SSL {SSL_BOOTSTRAP} "
+    number = pid()
+    if number and answers():
+        return (f"running (pid {number}) on {BOOTSTRAP} (SASL_PLAINTEXT {SASL_BOOTSTRAP}, SASL_SSL {SSL_BOOTSTRAP} "
                 f"with CA {CA_FILE}); data in {LOG_DIR}; log {LOG_FILE}")
-    if pid:
-        return f"starting or unresponsive (pid {pid}); log {LOG_FILE}"
+    if number:
+        return f"starting or unresponsive (pid {number}); log {LOG_FILE}"
     return "stopped"
 
 
@@ -165,9 +165,9 @@ def _make_certificates() -> None:
 
 def start(progress=print) -> str:
     """Start the broker in the background and wait until it answers. Idempotent."""
-    if _pid():
+    if pid():
         if not answers(timeout_s=READY_TIMEOUT_S):
-            raise KafkaUnavailable(f"the embedded broker (pid {_pid()}) does not answer; see {LOG_FILE}, "
+            raise KafkaUnavailable(f"the embedded broker (pid {pid()}) does not answer; see {LOG_FILE}, "
                                    "or `python runner.py kafka stop` and start again")
         return f"already running on {BOOTSTRAP}"
     if not ports.free(PORT) and answers():
@@ -201,16 +201,16 @@ def start(progress=print) -> str:
 
 
 def stop() -> str:
-    pid = _pid()
-    if not pid:
+    number = pid()
+    if not number:
         PID_FILE.unlink(missing_ok=True)
         return "not running"
-    os.kill(pid, signal.SIGTERM)  # Kafka shuts down cleanly on SIGTERM
+    os.kill(number, signal.SIGTERM)  # Kafka shuts down cleanly on SIGTERM
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _pid():
+    while time.monotonic() < deadline and pid():
         time.sleep(0.2)
-    if _pid():
-        os.kill(pid, signal.SIGKILL)
+    if pid():
+        os.kill(number, signal.SIGKILL)
     PID_FILE.unlink(missing_ok=True)
     return "stopped"
 

@@ -26,11 +26,20 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 @pytest.fixture(scope="module")
 def views_database():
-    """The embedded PostgreSQL, started (and installed, on a fresh machine) like `db start` does."""
+    """The embedded PostgreSQL, started (and installed, on a fresh machine) like `db start` does, and
+    stopped again when these tests started it."""
     port = settings.load().views.port
+    started = not database.running()
     database.start(port, progress=lambda message: None)
+    before = os.environ.get("VIEWS_DATABASE_URL")
     os.environ["VIEWS_DATABASE_URL"] = ""  # the embedded one, whatever a developer's .env says
-    return database.from_environment(port)
+    yield database.from_environment(port)
+    if before is None:
+        del os.environ["VIEWS_DATABASE_URL"]
+    else:
+        os.environ["VIEWS_DATABASE_URL"] = before
+    if started:
+        database.stop()
 
 
 def value(text):

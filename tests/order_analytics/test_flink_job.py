@@ -1,7 +1,7 @@
-"""The compiled plan the runner submits for a live run: pure JSON, no Flink needed."""
+"""The compiled plan the runner submits: pure JSON, no Flink needed."""
 import json
 
-from order_analytics.compiled_plan import with_dedup_window
+from order_analytics.compiled_plan import python_mode, with_dedup_window
 from order_analytics.flink_job import plan_file
 from order_analytics.settings import Duration
 
@@ -52,3 +52,17 @@ def test_a_cached_plan_is_not_used_for_another_script_or_window():
         (SCRIPT, Duration(7, "d")), (SCRIPT, Duration(1, "d")), (other_option, Duration(7, "d")),
         (other_table, Duration(7, "d"))]}
     assert len(files) == 4
+
+
+def nodes(*types: str) -> str:
+    return json.dumps({"nodes": [{"id": i, "type": t} for i, t in enumerate(types, 1)], "edges": []})
+
+
+def test_thread_mode_only_for_one_python_operator_that_is_scalar():
+    scan, calc, sink = "stream-exec-table-source-scan_1", "stream-exec-calc_1", "stream-exec-sink_1"
+    python_calc, python_aggregate = "stream-exec-python-calc_1", "stream-exec-python-group-aggregate_1"
+    assert python_mode(nodes(scan, calc, python_calc, sink)) == "thread"
+    assert python_mode(nodes(scan, python_calc, python_calc, sink)) == "process"  # two tasks, one interpreter
+    assert python_mode(nodes(scan, python_aggregate, python_calc, sink)) == "process"
+    assert python_mode(nodes(scan, python_aggregate, sink)) == "process"
+    assert python_mode(nodes(scan, calc, sink)) == "process"

@@ -4,8 +4,8 @@ own UDF tests: rows in, every function called from SQL, rows out, with the exact
 The functions are registered as the job registers them (`CREATE TEMPORARY FUNCTION name AS
 'functions.name' LANGUAGE PYTHON`, udfs/ shipped as python.files) and called as the job's SQL calls
 them (the udf variant's macros, thresholds from the default config). Scalar functions run in the
-configured python.execution_mode, as the job runs them; the aggregate runs in a Python worker
-process (thread mode has no general Python aggregates). Tiny bundles (1 or 2 rows) make every row cross Python's boundary on
+configured python.execution_mode as a job with one Python operator runs them (auto: thread); the
+aggregate runs in a Python worker process (thread mode has no general Python aggregates). Tiny bundles (1 or 2 rows) make every row cross Python's boundary on
 its own, and a state cache of one accumulator makes each key's accumulator go through Flink state.
 
 Two Flink jobs in all (the JVM starts once per module): one for every scalar function, one for the
@@ -54,7 +54,8 @@ def t_env():
             "python.executable": sys.executable,
             "python.client.executable": sys.executable,
             "python.files": str(UDFS),
-            "python.execution-mode": load().python.execution_mode,
+            "python.execution-mode": {"auto": "thread"}.get(load().python.execution_mode,
+                                                            load().python.execution_mode),
             "python.fn-execution.bundle.size": "2",
             "python.fn-execution.bundle.time": "100",
         }.items():

@@ -33,6 +33,8 @@ SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
 -- The accumulators a worker keeps between bundles (python.state_cache_size in config).
 SET 'python.state.cache-size' = '100000';
+-- python.execution_mode auto: the runner sets thread instead when the job's one Python operator is a
+-- scalar one (order_analytics/compiled_plan.py: python_mode); process is what any job runs with.
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
@@ -198,6 +200,9 @@ CREATE TEMPORARY TABLE dead_letter_topic (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 

@@ -179,6 +179,9 @@ CREATE TEMPORARY TABLE dead_letter_topic (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -199,6 +202,9 @@ CREATE TEMPORARY TABLE category_spending_console (
   'key.fields' = 'category',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -215,6 +221,9 @@ CREATE TEMPORARY TABLE dead_letters_console (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 

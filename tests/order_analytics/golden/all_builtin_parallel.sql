@@ -259,6 +259,9 @@ CREATE TEMPORARY TABLE dead_letter_topic (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -276,6 +279,9 @@ CREATE TEMPORARY TABLE customer_totals_console (
   'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -296,6 +302,9 @@ CREATE TEMPORARY TABLE vip_tiers_console (
   'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -314,6 +323,9 @@ CREATE TEMPORARY TABLE order_frequency_console (
   'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -334,6 +346,9 @@ CREATE TEMPORARY TABLE category_spending_console (
   'key.fields' = 'category',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -350,6 +365,9 @@ CREATE TEMPORARY TABLE dead_letters_console (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 

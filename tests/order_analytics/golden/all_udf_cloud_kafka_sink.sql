@@ -34,6 +34,8 @@ SET 'python.client.executable' = '<python>';
 SET 'python.files' = '<project>/udfs';
 -- The accumulators a worker keeps between bundles (python.state_cache_size in config).
 SET 'python.state.cache-size' = '100000';
+-- python.execution_mode auto: the runner sets thread instead when the job's one Python operator is a
+-- scalar one (order_analytics/compiled_plan.py: python_mode); process is what any job runs with.
 SET 'python.execution-mode' = 'process';
 SET 'python.fn-execution.bundle.size' = '100000';
 SET 'python.fn-execution.bundle.time' = '100';
@@ -246,6 +248,9 @@ CREATE TEMPORARY TABLE dead_letter_topic (
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true',
   'json.timestamp-format.standard' = 'ISO-8601',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'at-least-once'
 );
 
@@ -265,6 +270,9 @@ CREATE TEMPORARY TABLE customer_totals_topic (
   'key.format' = 'json',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-customer_totals',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -287,6 +295,9 @@ CREATE TEMPORARY TABLE tier_changes_topic (
   'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-tier_changes',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -310,6 +321,9 @@ CREATE TEMPORARY TABLE vip_tiers_topic (
   'key.format' = 'json',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-vip_tiers',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -332,6 +346,9 @@ CREATE TEMPORARY TABLE frequency_changes_topic (
   'key.fields' = 'customerId',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-frequency_changes',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -354,6 +371,9 @@ CREATE TEMPORARY TABLE order_frequency_topic (
   'key.format' = 'json',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-order_frequency',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -375,6 +395,9 @@ CREATE TEMPORARY TABLE category_milestones_topic (
   'key.fields' = 'category',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_milestones',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
@@ -399,6 +422,9 @@ CREATE TEMPORARY TABLE category_spending_topic (
   'key.format' = 'json',
   'value.format' = 'json',
   'value.json.encode.decimal-as-plain-number' = 'true',
+  -- a broker that is away (restarting) is waited for this long, not the producer's 60 s (kafka.broker_wait)
+  'properties.max.block.ms' = '300000',
+  'properties.delivery.timeout.ms' = '300000',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'lesson3-all-udf-kafka-orders-category_spending',
   -- the Flink default (1 h) is above transaction.max.timeout.ms of the broker (15 min)
