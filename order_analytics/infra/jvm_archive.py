@@ -56,11 +56,16 @@ def make(progress=print) -> None:
     ARCHIVE.parent.mkdir(parents=True, exist_ok=True)
     partial = ARCHIVE.with_suffix(f".{os.getpid()}.tmp")
     env = {**os.environ, "JVM_ARGS": f"-XX:ArchiveClassesAtExit={partial} -Xlog:cds=off -Xlog:cds+dynamic=off"}
-    done = subprocess.run([sys.executable, "-c", "from order_analytics.infra.jvm_archive import one_row_job; "
-                           "one_row_job()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0 or not partial.is_file():
+    try:
+        done = subprocess.run([sys.executable, "-c", "from order_analytics.infra.jvm_archive import one_row_job; "
+                               "one_row_job()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        failure = None if done.returncode == 0 and partial.is_file() else (
+            done.stderr.strip()[-300:] or f"exit code {done.returncode}")
+    except subprocess.TimeoutExpired:
+        failure = "it took over 300 s"
+    if failure is not None:
         partial.unlink(missing_ok=True)  # start-ups stay as they were: nothing else depends on it
-        progress(f"setup: no class archive (the recording run failed: {done.stderr.strip()[-300:]})")
+        progress(f"setup: no class archive (the recording run failed: {failure})")
         return
     partial.replace(ARCHIVE)
 
